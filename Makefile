@@ -1,0 +1,95 @@
+# Two commands matter: `make run` and `make test` (both set everything up first).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON310 ?= $(firstword $(shell command -v python3.10 2>/dev/null) $(wildcard /root/.pyenv/versions/3.10.*/bin/python) $(wildcard $(HOME)/.pyenv/versions/3.10.*/bin/python))
+VENV := .venv
+BIN := $(VENV)/bin
+REQS_HASH := $(shell cat requirements.txt requirements-dev.txt | sha256sum | cut -c1-12)
+VENV_STAMP := $(VENV)/.installed-$(REQS_HASH)
+
+# Caches outside the clone, keyed by content, so a fresh clone (CI) reuses them but never needs them.
+CACHE_DIR ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/account-opening-assistant
+TRAIN_NLU := $(sort $(wildcard nlu_data/*/train))
+TRAIN_INPUTS := config.yml $(shell find bot dialects $(TRAIN_NLU) -type f \( -name '*.yml' -o -name '*.py' -o -name '*.txt' \) 2>/dev/null | sort)
+MODEL_HASH := $(shell cat $(TRAIN_INPUTS) requirements.txt 2>/dev/null | sha256sum | cut -c1-16)
+MODEL := models/model-$(MODEL_HASH).tar.gz
+
+# Rasa and jieba write under HOME/TMPDIR: keep that inside the project, telemetry off.
+RASA_ENV := HOME=$(CURDIR)/var/home TMPDIR=$(CURDIR)/var/tmp RASA_TELEMETRY_ENABLED=false \
+	PYTHONPATH=$(CURDIR) TF_CPP_MIN_LOG_LEVEL=2 TF_ENABLE_ONEDNN_OPTS=0 SQLALCHEMY_SILENCE_UBER_WARNING=1 \
+	RASA_CACHE_DIRECTORY=$(CURDIR)/var/rasa-cache
+RASA := $(RASA_ENV) $(BIN)/rasa
+
+.PHONY: help run test venv model train lint format validate test-unit test-rasa test-e2e bench eval-nlu clean
+
+help:
+	@echo "make run   - set up, train if needed, start every service (gateway on :\$${PORT:-8000})"
+	@echo "make test  - set up, train if needed, run the whole test suite"
+	@echo "other: venv model lint format validate test-unit test-rasa test-e2e bench eval-nlu clean"
+
+$(VENV_STAMP): requirements.txt requirements-dev.txt
+	@if [ -z "$(PYTHON310)" ]; then \
+	  echo "Python 3.10 is required (Rasa 3.6 supports <3.11). Install it, e.g. 'pyenv install 3.10.13'"; \
+	  echo "or 'apt-get install python3.10 python3.10-venv', or pass PYTHON310=/path/to/python3.10."; exit 1; fi
+	@test -x $(BIN)/python || $(PYTHON310) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet wheel
+	$(BIN)/python -m pip install --quiet -r requirements.txt -r requirements-dev.txt
+	@rm -f $(VENV)/.installed-*; touch $@
+
+venv: $(VENV_STAMP)
+
+$(MODEL): $(VENV_STAMP)
+	@mkdir -p models var/home var/tmp
+	@if [ -f "$(CACHE_DIR)/$(notdir $@)" ]; then \
+	  echo "model $(MODEL_HASH) found in $(CACHE_DIR)"; cp "$(CACHE_DIR)/$(notdir $@)" $@; \
+	else \
+	  $(RASA) train --config config.yml --domain bot/domain --data bot/data $(TRAIN_NLU) \
+	    --out models --fixed-model-name model-$(MODEL_HASH) && \
+	  mkdir -p "$(CACHE_DIR)" && cp $@ "$(CACHE_DIR)/"; \
+	fi
+
+model train: $(MODEL)
+
+run: $(MODEL)
+	MODEL=$(MODEL) scripts/serve.sh
+
+lint: $(VENV_STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV_STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# Fails on errors and on every warning except "utterance not used in any story": replies are
+# uttered by the custom actions, which Rasa's validator cannot see.
+validate: $(VENV_STAMP)
+	@mkdir -p var
+	$(RASA) data validate --config config.yml --domain bot/domain --data bot/data $(TRAIN_NLU) \
+	  > var/validate.log 2>&1 || { cat var/validate.log; exit 1; }
+	@if grep "UserWarning" var/validate.log | grep -v "is not used in any story or rule"; then \
+	  echo "rasa data validate: warnings above"; exit 1; fi
+	@echo "rasa data validate: ok"
+
+test-unit: $(VENV_STAMP)
+	$(RASA_ENV) $(BIN)/pytest -q -m "not e2e"
+
+# Rasa's own tests: test stories (dialogue) and the held-out NLU split, with reports in results/.
+test-rasa: $(MODEL)
+	$(RASA) test core --model $(MODEL) --stories tests/stories --out results/core --fail-on-prediction-errors
+	$(RASA_ENV) $(BIN)/python benchmarks/eval_nlu.py --model $(MODEL)
+
+test-e2e: $(MODEL)
+	MODEL=$(MODEL) $(RASA_ENV) $(BIN)/pytest -q -m e2e
+
+test: lint validate test-unit test-rasa test-e2e
+
+eval-nlu: $(MODEL)
+	$(RASA_ENV) $(BIN)/python benchmarks/eval_nlu.py --model $(MODEL)
+
+bench: $(MODEL)
+	MODEL=$(MODEL) $(RASA_ENV) $(BIN)/python benchmarks/chat_latency.py
+
+clean:
+	rm -rf models results var .pytest_cache .ruff_cache

@@ -1,0 +1,74 @@
+"""Pulling values out of what the user actually said (after spoken digits became digits)."""
+
+from __future__ import annotations
+
+import re
+
+from dialects.numbers import normalize_spoken_digits, option_from_text
+
+_DIGIT_RUN = re.compile(r"\d+[Xx]?")
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+_NAME_PREFIX = re.compile(r"^(?:我的?(?:名字|姓名)?(?:是|叫|为)|(?:名字|姓名)(?:是|叫|为|:|:)?|我叫|本人|叫)")
+_NAME_IN_SENTENCE = re.compile(r"(?:我叫|名字是|名字叫|姓名是|姓名|我是)\s*([\u4e00-\u9fff·]{2,8})")
+_NAME_OK = re.compile(r"^[\u4e00-\u9fff·]{2,12}$|^[A-Za-z][A-Za-z .'-]{1,40}$")
+_FILLER = re.compile(r"[\s,。,.!!??、\"“”'‘’]|^(?:嗯|呃|那个|好的)+")
+
+
+def digit_runs(text: str) -> list[str]:
+    normalized = normalize_spoken_digits(text)
+    return [run.upper() for run in _DIGIT_RUN.findall(normalized)]
+
+
+def find_run(text: str, lengths: range, pattern: str = r"^\d+X?$") -> str | None:
+    """The first maximal digit run whose length is in `lengths` (X only allowed as an ID's last char)."""
+    for run in digit_runs(text):
+        if len(run) in lengths and re.match(pattern, run):
+            return run
+    return None
+
+
+def find_id_number(text: str) -> str | None:
+    return find_run(text, range(18, 19), r"^\d{17}[\dX]$")
+
+
+def find_phone(text: str) -> str | None:
+    return find_run(text, range(11, 12), r"^\d{11}$")
+
+
+def find_sms_code(text: str) -> str | None:
+    return find_run(text, range(6, 7), r"^\d{6}$")
+
+
+def find_card(text: str) -> str | None:
+    return find_run(text, range(16, 20), r"^\d+$")
+
+
+def clean_name(text: str) -> str | None:
+    """A name from "张三", "我叫张三" or "我叫张三,身份证号…"; None when there is no plausible name."""
+    found = _NAME_IN_SENTENCE.search(text)
+    candidate = found.group(1) if found else _FILLER.sub("", text)
+    candidate = _NAME_PREFIX.sub("", candidate)
+    return candidate if _NAME_OK.match(candidate) else None
+
+
+def option_answer(text: str, options: list[str]) -> int | None:
+    """1-based option from a number/letter, or from the option's own words (the longest overlap)."""
+    chosen = option_from_text(text)
+    if chosen:
+        return chosen
+    compact = _FILLER.sub("", text)
+    if not compact:
+        return None
+    bodies = [re.sub(r"^[A-D1-4][.、. ]\s*", "", option) for option in options]
+    for index, body in enumerate(bodies, start=1):
+        if compact in body or body in compact:
+            return index
+    if digit_runs(compact):
+        return None  # digits that are not an option number are not an answer by words
+    best, best_score = None, 0.0
+    for index, body in enumerate(bodies, start=1):
+        words = set(_HAN.findall(body))
+        overlap = len(set(_HAN.findall(compact)) & words) / max(len(words), 1)
+        if overlap > best_score:
+            best, best_score = index, overlap
+    return best if best_score >= 0.6 else None

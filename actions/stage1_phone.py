@@ -1,0 +1,132 @@
+"""Stage 1: consent to the personal-information notice, mobile number, SMS code."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import backend
+from actions.asking import AskAction
+from actions.backend import BackendError
+from actions.common import StageValidation, application_slots, is_fresh, latest_intent, latest_text
+from actions.parsing import find_phone, find_sms_code
+
+RESEND_WORDS = re.compile(r"重新发|重发|再发|没收到|收不到|没有收到")
+
+
+class AskConsent(AskAction):
+    slot = "consent"
+
+    async def template_values(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
+        notice = await backend.cached_get("/notices/current?lang=zh")
+        return {"notice": notice["text"], "notice_version": notice["version"]}
+
+
+class AskPhoneNumber(AskAction):
+    slot = "phone_number"
+
+
+class AskSmsCode(AskAction):
+    slot = "sms_code"
+
+
+async def resend_code(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    """Resend the SMS code (used from the form and from the detour action)."""
+    try:
+        sent = await backend.call("POST", f"/applications/{tracker.get_slot('application_id')}/phone/resend")
+    except BackendError as exc:
+        if exc.code == "resend_too_soon":
+            dispatcher.utter_message(response="utter_sms_resend_too_soon")
+            return
+        raise
+    dispatcher.utter_message(response="utter_sms_sent", phone_masked=sent["phone_masked"])
+
+
+class ValidatePhoneForm(StageValidation):
+    def name(self) -> str:
+        return "validate_phone_form"
+
+    async def validate_consent(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if not is_fresh(tracker, "consent") or latest_intent(tracker) not in ("affirm", "deny"):
+            return {"consent": value}
+        notice = await backend.cached_get("/notices/current?lang=zh")
+        body = {
+            "accepted": bool(value),
+            "notice_version": notice["version"],
+            "utterance": latest_text(tracker),
+            "channel": tracker.get_slot("channel") or "app",
+        }
+        app = await backend.call("POST", f"/applications/{self.app_id(tracker)}/consent", json=body)
+        if value:
+            return {"consent": True}
+        dispatcher.utter_message(response="utter_consent_refused")
+        return {"consent": False, "requested_slot": None, "application_status": app["status"]}
+
+    async def validate_phone_number(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if tracker.get_slot("consent") is not True:
+            return {"phone_number": None}  # nothing personal is used before consent
+        if not is_fresh(tracker, "phone_number") and value == tracker.get_slot("phone_masked"):
+            return {"phone_number": value}
+        phone = find_phone(str(value))
+        if phone is None:
+            return self.reject(dispatcher, tracker, "phone_number", "utter_invalid_phone")
+        try:
+            sent = await backend.call("POST", f"/applications/{self.app_id(tracker)}/phone", json={"phone": phone})
+        except BackendError as exc:
+            if exc.code == "resend_too_soon":
+                dispatcher.utter_message(response="utter_sms_resend_too_soon")
+                return {"phone_number": None}
+            return self.reject(dispatcher, tracker, "phone_number", "utter_invalid_phone")
+        dispatcher.utter_message(response="utter_sms_sent", phone_masked=sent["phone_masked"])
+        masked = sent["phone_masked"]
+        return {"phone_number": masked, "phone_masked": masked, "sms_code": None}
+
+    async def validate_sms_code(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if value == "verified" and not is_fresh(tracker, "sms_code"):
+            return {"sms_code": value}
+        text = str(value)
+        if RESEND_WORDS.search(text):
+            await resend_code(dispatcher, tracker)
+            return {"sms_code": None}
+        code = find_sms_code(text)
+        if code is None:
+            return self.reject(dispatcher, tracker, "sms_code", "utter_sms_code_format")
+        try:
+            result = await backend.call(
+                "POST", f"/applications/{self.app_id(tracker)}/phone/verify", json={"code": code}
+            )
+        except BackendError as exc:
+            return await self._code_refused(exc, dispatcher, tracker)
+        dispatcher.utter_message(response="utter_phone_verified")
+        slots = {"sms_code": "verified"}
+        if result.get("resumed"):
+            dispatcher.utter_message(response="utter_resumed")
+            slots.update(application_slots(result["application"]))
+        return slots
+
+    async def _code_refused(
+        self, exc: BackendError, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> dict[str, Any]:
+        if exc.code == "wrong_code":
+            return self.reject(
+                dispatcher, tracker, "sms_code", "utter_sms_wrong_code", tries_left=exc.data.get("tries_left", 0)
+            )
+        # Expired, too many tries or none sent: a fresh code goes out at once, so nobody is stuck.
+        response = "utter_sms_expired" if exc.code == "code_expired" else "utter_sms_too_many_tries"
+        try:
+            sent = await backend.call("POST", f"/applications/{self.app_id(tracker)}/phone/resend")
+        except BackendError:
+            dispatcher.utter_message(response="utter_sms_resend_too_soon")
+            return {"sms_code": None}
+        dispatcher.utter_message(response=response, phone_masked=sent["phone_masked"])
+        return {"sms_code": None}

@@ -1,0 +1,144 @@
+"""Stage 2: name, resident ID number with a masked read-back, liveness hand-off."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import backend
+from actions.asking import AskAction
+from actions.backend import BackendError
+from actions.common import StageValidation, is_fresh
+from actions.parsing import clean_name, digit_runs, find_id_number
+
+
+class AskName(AskAction):
+    slot = "name"
+
+
+class AskIdNumber(AskAction):
+    slot = "id_number"
+
+
+class AskIdConfirmed(AskAction):
+    slot = "id_confirmed"
+
+    async def template_values(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
+        details = tracker.get_slot("id_details") or {}
+        return {
+            "name": tracker.get_slot("name"),
+            "id_masked": tracker.get_slot("id_masked"),
+            "birth_date": details.get("birth_date", ""),
+            "region": details.get("region", ""),
+        }
+
+
+class AskLivenessPassed(AskAction):
+    slot = "liveness_passed"
+
+    async def template_values(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
+        session = await backend.call("POST", f"/applications/{tracker.get_slot('application_id')}/liveness/start")
+        return {"url": session["url"]}
+
+
+ID_REASON_RESPONSES = {
+    "checksum": "utter_invalid_id_checksum",
+    "birth_date": "utter_invalid_id_birth_date",
+    "region": "utter_invalid_id_region",
+}
+
+
+class ValidateIdentityForm(StageValidation):
+    def name(self) -> str:
+        return "validate_identity_form"
+
+    async def validate_name(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        name = clean_name(str(value))
+        if name is None:
+            return self.reject(dispatcher, tracker, "name", "utter_invalid_name")
+        return {"name": name}
+
+    async def validate_id_number(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if not is_fresh(tracker, "id_number") and value == tracker.get_slot("id_masked"):
+            return {"id_number": value}
+        id_number = find_id_number(str(value))
+        if id_number is None:
+            return self.reject(dispatcher, tracker, "id_number", "utter_invalid_id_format")
+        try:
+            checked = await backend.call("POST", "/validate/id_number", json={"id_number": id_number})
+        except BackendError as exc:
+            response = ID_REASON_RESPONSES.get(exc.data.get("reason", ""), "utter_invalid_id_format")
+            return self.reject(dispatcher, tracker, "id_number", response)
+        if checked["age"] < 18:
+            # The backend records the refusal; the conversation ends politely here.
+            await self._submit_identity(tracker, id_number, dispatcher)
+            return {"id_number": None, "requested_slot": None, "application_status": "refused"}
+        return {
+            "id_number": id_number,
+            "id_confirmed": None,
+            "id_masked": checked["id_masked"],
+            "id_details": {k: checked.get(k) for k in ("birth_date", "region", "age")},
+        }
+
+    async def validate_id_confirmed(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if not is_fresh(tracker, "id_confirmed"):
+            return {"id_confirmed": value}
+        if value is not True:
+            dispatcher.utter_message(response="utter_id_reenter")
+            return {"id_number": None, "id_confirmed": None}
+        return await self._submit_identity(tracker, tracker.get_slot("id_number"), dispatcher)
+
+    async def _submit_identity(
+        self, tracker: Tracker, id_number: str, dispatcher: CollectingDispatcher
+    ) -> dict[str, Any]:
+        body = {"name": tracker.get_slot("name"), "id_number": id_number}
+        try:
+            app = await backend.call("POST", f"/applications/{self.app_id(tracker)}/identity", json=body)
+        except BackendError as exc:
+            return self._identity_refused(exc, dispatcher, tracker)
+        dispatcher.utter_message(response="utter_identity_verified")
+        return {"id_confirmed": True, "id_number": app["id_masked"], "id_masked": app["id_masked"]}
+
+    def _identity_refused(
+        self, exc: BackendError, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> dict[str, Any]:
+        retry = {"name": None, "id_number": None, "id_confirmed": None}
+        if exc.code == "underage":
+            dispatcher.utter_message(response="utter_underage")
+            return {"id_number": None, "requested_slot": None, "application_status": "refused"}
+        if exc.code == "too_many_attempts":
+            dispatcher.utter_message(response="utter_identity_too_many_attempts")
+            return {"requested_slot": None, "application_status": "manual_review"}
+        if exc.code == "existing_customer":
+            dispatcher.utter_message(response="utter_existing_customer")
+            return retry
+        if exc.code == "identity_mismatch":
+            dispatcher.utter_message(
+                response="utter_identity_mismatch", attempts_left=exc.data.get("attempts_left", 0)
+            )
+            return retry
+        response = ID_REASON_RESPONSES.get(exc.data.get("reason", ""), "utter_invalid_id_format")
+        return self.reject(dispatcher, tracker, "id_number", response) | {"id_confirmed": None}
+
+    async def validate_liveness_passed(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if value is True and not is_fresh(tracker, "liveness_passed"):
+            return {"liveness_passed": True}
+        if digit_runs(str(value)):
+            return {"liveness_passed": None}  # digits are not an answer to "are you done?"
+        result = await backend.call("POST", f"/applications/{self.app_id(tracker)}/liveness/check")
+        if result["passed"]:
+            dispatcher.utter_message(response="utter_liveness_passed")
+            return {"liveness_passed": True}
+        response = "utter_liveness_pending" if result["status"] == "pending" else "utter_liveness_failed"
+        return self.reject(dispatcher, tracker, "liveness_passed", response)

@@ -1,0 +1,51 @@
+"""Stage 4: agreement summary, then an explicit yes, recorded with the user's exact words."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import backend
+from actions.asking import AskAction
+from actions.common import StageValidation, is_fresh, latest_intent, latest_text
+
+# "Anything but a clear yes is not a signature": the yes must be understood with confidence.
+MIN_YES_CONFIDENCE = 0.8
+
+
+class AskAgreementSigned(AskAction):
+    slot = "agreement_signed"
+
+    async def template_values(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
+        documents = (await backend.cached_get("/agreements?lang=zh"))["documents"]
+        summary = "\n".join(f"《{doc['title']}》{doc['summary']}" for doc in documents)
+        return {"summary": summary}
+
+
+class ValidateAgreementForm(StageValidation):
+    def name(self) -> str:
+        return "validate_agreement_form"
+
+    async def validate_agreement_signed(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if value is True and not is_fresh(tracker, "agreement_signed"):
+            return {"agreement_signed": True}
+        confidence = (tracker.latest_message.get("intent") or {}).get("confidence", 0.0)
+        if value is False:
+            dispatcher.utter_message(response="utter_agreement_declined")
+            return {"agreement_signed": None}
+        if value is not True or latest_intent(tracker) != "affirm" or confidence < MIN_YES_CONFIDENCE:
+            return self.reject(dispatcher, tracker, "agreement_signed", "utter_agreement_needs_yes")
+        metadata = tracker.latest_message.get("metadata") or {}
+        body = {
+            "utterance": latest_text(tracker),
+            "channel": tracker.get_slot("channel") or "app",
+            "audio_sha256": metadata.get("audio_sha256"),
+        }
+        await backend.call("POST", f"/applications/{self.app_id(tracker)}/agreements/sign", json=body)
+        dispatcher.utter_message(response="utter_agreement_signed")
+        return {"agreement_signed": True}

@@ -1,0 +1,103 @@
+"""Stage 5: bank card for third-party depository, masked read-back, submission."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import backend
+from actions.asking import AskAction
+from actions.backend import BackendError
+from actions.common import StageValidation, is_fresh
+from actions.flow import done_events, next_form
+from actions.parsing import find_card
+
+CARD_REASON_RESPONSES = {
+    "luhn": "utter_invalid_card_luhn",
+    "unknown_bin": "utter_invalid_card_unknown_bin",
+}
+
+
+class AskBankCard(AskAction):
+    slot = "bank_card"
+
+
+class AskReviewConfirmed(AskAction):
+    slot = "review_confirmed"
+
+    async def template_values(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
+        app = await backend.call("GET", f"/applications/{tracker.get_slot('application_id')}")
+        fields = ("name", "id_masked", "phone_masked", "risk_level", "bank_name", "card_masked")
+        return {field: app.get(field) or "" for field in fields}
+
+
+class ValidateBankForm(StageValidation):
+    def name(self) -> str:
+        return "validate_bank_form"
+
+    async def validate_bank_card(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if not is_fresh(tracker, "bank_card") and value == tracker.get_slot("card_masked"):
+            return {"bank_card": value}
+        card = find_card(str(value))
+        if card is None:
+            return self.reject(dispatcher, tracker, "bank_card", "utter_invalid_card_format")
+        try:
+            bound = await backend.call(
+                "POST", f"/applications/{self.app_id(tracker)}/bank_card", json={"card_number": card}
+            )
+        except BackendError as exc:
+            if exc.code == "holder_mismatch":
+                return self.reject(dispatcher, tracker, "bank_card", "utter_card_holder_mismatch")
+            response = CARD_REASON_RESPONSES.get(exc.data.get("reason", ""), "utter_invalid_card_format")
+            return self.reject(dispatcher, tracker, "bank_card", response)
+        dispatcher.utter_message(
+            response="utter_card_bound", bank_name=bound["bank_name"], card_masked=bound["card_masked"]
+        )
+        return {
+            "bank_card": bound["card_masked"],
+            "card_masked": bound["card_masked"],
+            "bank_name": bound["bank_name"],
+            "review_confirmed": None,
+        }
+
+    async def validate_review_confirmed(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if value is True:
+            return {"review_confirmed": True}
+        # Not confirmed: stop here and let the user name what to change (correct_info).
+        dispatcher.utter_message(response="utter_review_what_to_change")
+        return {"review_confirmed": None, "requested_slot": None}
+
+
+class ActionSubmitApplication(Action):
+    def name(self) -> str:
+        return "action_submit_application"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        if tracker.get_slot("review_confirmed") is not True:
+            return []
+        try:
+            result = await backend.call("POST", f"/applications/{tracker.get_slot('application_id')}/submit")
+        except BackendError as exc:
+            dispatcher.utter_message(response="utter_submit_incomplete")
+            form = next_form(tracker) if exc.code == "incomplete" else None
+            return [SlotSet("review_confirmed", None)] + ([FollowupAction(form)] if form else [])
+        events: list[EventType] = [
+            SlotSet("application_status", result["status"]),
+            SlotSet("account_number", result.get("account_number")),
+        ]
+        if result["status"] == "approved":
+            dispatcher.utter_message(response="utter_approved", account_number=result["account_number"])
+        else:
+            reasons = ";".join(result.get("review_reasons") or [])
+            dispatcher.utter_message(response="utter_manual_review", reasons=reasons)
+        return events + done_events()

@@ -1,0 +1,1 @@
+"""Account-opening service: owns every piece of account-opening data (see README.md)."""

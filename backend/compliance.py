@@ -1,0 +1,84 @@
+"""Compliance rules, as data (data/compliance.yml): age, duplicate customer, blocked list, failed attempts.
+
+`evaluate` is pure: the services gather the facts, this module decides. Every hit comes back as a reason
+with a stable code (for the dialogue) and a Chinese text (for the reviewer and the customer).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import yaml
+
+from backend.config import ConfigError, Settings
+from backend.content import load_yaml, pick_text
+
+
+@dataclass(frozen=True)
+class Reason:
+    code: str
+    text: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"code": self.code, "text": self.text}
+
+
+@dataclass(frozen=True)
+class Facts:
+    age: int
+    existing_customer: bool
+    blocked: bool
+    failed_attempts: int
+
+
+@dataclass(frozen=True)
+class Rules:
+    version: str
+    min_age: int
+    identity_mismatch_limit: int
+    failed_attempts_threshold: int
+    blocked_ids: frozenset[str]
+    texts: dict[str, dict[str, str]]
+
+    def reason(self, code: str, lang: str | None = "zh", **params: object) -> Reason:
+        text, _ = pick_text(self.texts[code], lang)
+        return Reason(code, text.format(min_age=self.min_age, **params))
+
+
+def load_rules(settings: Settings, extra_blocked: Iterable[str] = ()) -> Rules:
+    data = load_yaml("compliance.yml")
+    blocked = {str(i).upper() for i in data.get("blocked_ids") or []} | {
+        str(i).upper() for i in extra_blocked
+    }
+    if settings.blocked_list_file:
+        path = settings.resolve_path(settings.blocked_list_file)
+        try:
+            listed = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+        except OSError as exc:
+            raise ConfigError(f"BLOCKED_LIST_FILE cannot be read: {path}") from exc
+        if not isinstance(listed, list):
+            raise ConfigError("BLOCKED_LIST_FILE must hold a YAML list of ID numbers")
+        blocked |= {str(i).upper() for i in listed}
+    return Rules(
+        version=str(data["version"]),
+        min_age=int(data["min_age"]),
+        identity_mismatch_limit=int(data["identity_mismatch_limit"]),
+        failed_attempts_threshold=int(data["failed_attempts_threshold"]),
+        blocked_ids=frozenset(blocked),
+        texts=data["reasons"],
+    )
+
+
+def evaluate(facts: Facts, rules: Rules) -> list[Reason]:
+    """All rules run, so a reviewer sees every reason at once, not just the first."""
+    reasons = []
+    if facts.age < rules.min_age:
+        reasons.append(rules.reason("underage"))
+    if facts.existing_customer:
+        reasons.append(rules.reason("existing_customer"))
+    if facts.blocked:
+        reasons.append(rules.reason("blocked_list"))
+    if facts.failed_attempts >= rules.failed_attempts_threshold:
+        reasons.append(rules.reason("failed_attempts", count=facts.failed_attempts))
+    return reasons

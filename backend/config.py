@@ -1,0 +1,114 @@
+"""Settings from the environment (table in README.md); a clock that tests can replace."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+# China has had no daylight saving since 1991, so a fixed offset is exact and needs no tzdata.
+CHINA_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")
+
+
+class ConfigError(RuntimeError):
+    """The service must not start with this configuration."""
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _bool(raw: str, name: str) -> bool:
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigError(f"{name} must be true or false, got {raw!r}")
+
+
+def _int(raw: str, name: str, minimum: int = 0) -> int:
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
+    if value < minimum:
+        raise ConfigError(f"{name} must be >= {minimum}, got {value}")
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = "sqlite:///var/backend.db"
+    sandbox_mode: bool = True
+    # None means "not configured": sandbox mode then uses the sandbox, real mode refuses to start.
+    sms_provider: str | None = None
+    id_check_provider: str | None = None
+    liveness_provider: str | None = None
+    bank_provider: str | None = None
+    sms_code_ttl_s: int = 300
+    sms_max_tries: int = 5
+    sms_resend_interval_s: int = 30
+    host: str = "127.0.0.1"
+    port: int = 8100
+    # Master key for field encryption (urlsafe base64 of 32 bytes); sandbox mode falls back to key_file.
+    data_key: str | None = None
+    key_file: str = "var/backend.key"
+    # Optional YAML list of blocked ID numbers (a real sanctions/blocked list); sandbox adds its own.
+    blocked_list_file: str | None = None
+    retention_days: int = 30
+    log_level: str = "INFO"
+    clock: Callable[[], datetime] = field(default=utc_now, compare=False, repr=False)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        kwargs: dict[str, object] = {}
+        text_vars = {
+            "BACKEND_DATABASE_URL": "database_url",
+            "SMS_PROVIDER": "sms_provider",
+            "ID_CHECK_PROVIDER": "id_check_provider",
+            "LIVENESS_PROVIDER": "liveness_provider",
+            "BANK_PROVIDER": "bank_provider",
+            "BACKEND_HOST": "host",
+            "BACKEND_DATA_KEY": "data_key",
+            "BACKEND_KEY_FILE": "key_file",
+            "BLOCKED_LIST_FILE": "blocked_list_file",
+            "BACKEND_LOG_LEVEL": "log_level",
+        }
+        for var, attr in text_vars.items():
+            if env.get(var, "").strip():
+                kwargs[attr] = env[var].strip()
+        int_vars = {
+            "SMS_CODE_TTL_S": ("sms_code_ttl_s", 1),
+            "SMS_MAX_TRIES": ("sms_max_tries", 1),
+            "SMS_RESEND_INTERVAL_S": ("sms_resend_interval_s", 0),
+            "BACKEND_PORT": ("port", 1),
+            "RETENTION_DAYS": ("retention_days", 1),
+        }
+        for var, (attr, minimum) in int_vars.items():
+            if env.get(var, "").strip():
+                kwargs[attr] = _int(env[var], var, minimum)
+        if env.get("SANDBOX_MODE", "").strip():
+            kwargs["sandbox_mode"] = _bool(env["SANDBOX_MODE"], "SANDBOX_MODE")
+        return cls(**kwargs)  # type: ignore[arg-type]
+
+    def with_overrides(self, **changes: object) -> Settings:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    def now(self) -> datetime:
+        """Current time, always timezone-aware UTC (a naive test clock is read as UTC)."""
+        value = self.clock()
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+    def today(self) -> date:
+        """Today's date in China: ages and 'not in the future' checks follow the customer's calendar."""
+        return self.now().astimezone(CHINA_TZ).date()
+
+    def resolve_path(self, path: str) -> Path:
+        """Relative paths are relative to the repository root, so the service works from any cwd."""
+        candidate = Path(path)
+        return candidate if candidate.is_absolute() else REPO_ROOT / candidate

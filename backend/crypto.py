@@ -1,0 +1,79 @@
+"""Field encryption at rest (ID, phone, card numbers) plus keyed digests for look-ups.
+
+Encrypted values cannot be searched, so each encrypted field has an HMAC "blind index" beside it:
+equal inputs give equal digests without the digest revealing the number.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import logging
+import os
+
+from cryptography.fernet import Fernet
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from backend.config import ConfigError, Settings
+
+log = logging.getLogger(__name__)
+
+
+def _derive(master: bytes, purpose: bytes) -> bytes:
+    # Separate keys for encryption and digests: leaking one use must not weaken the other.
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose).derive(master)
+
+
+def generate_key() -> str:
+    return base64.urlsafe_b64encode(os.urandom(32)).decode("ascii")
+
+
+def _decode_key(text: str, source: str) -> bytes:
+    try:
+        raw = base64.urlsafe_b64decode(text.strip().encode("ascii"))
+    except (binascii.Error, ValueError) as exc:
+        raise ConfigError(f"{source} is not urlsafe base64") from exc
+    if len(raw) != 32:
+        raise ConfigError(f"{source} must decode to 32 bytes, got {len(raw)}")
+    return raw
+
+
+class Vault:
+    def __init__(self, master_key: bytes) -> None:
+        self._fernet = Fernet(base64.urlsafe_b64encode(_derive(master_key, b"backend-field-encryption")))
+        self._mac_key = _derive(master_key, b"backend-lookup-digest")
+
+    def encrypt(self, value: str) -> str:
+        return self._fernet.encrypt(value.encode("utf-8")).decode("ascii")
+
+    def decrypt(self, token: str) -> str:
+        return self._fernet.decrypt(token.encode("ascii")).decode("utf-8")
+
+    def digest(self, kind: str, value: str) -> str:
+        """Deterministic keyed digest; `kind` keeps equal strings of different kinds apart."""
+        return hmac.new(self._mac_key, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Vault:
+        if settings.data_key:
+            return cls(_decode_key(settings.data_key, "BACKEND_DATA_KEY"))
+        if not settings.sandbox_mode:
+            raise ConfigError(
+                "BACKEND_DATA_KEY must be set when SANDBOX_MODE=false (personal data is encrypted)"
+            )
+        # Sandbox convenience: a key file generated once and kept beside the default database.
+        path = settings.resolve_path(settings.key_file)
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:
+                pass  # another process created it first: use theirs
+            else:
+                with os.fdopen(fd, "w") as handle:
+                    handle.write(generate_key() + "\n")
+                log.warning("generated a sandbox data key at %s", path)
+        return cls(_decode_key(path.read_text(), str(path)))

@@ -1,0 +1,57 @@
+"""Logging that cannot leak personal numbers: every record passes through `redact` before output.
+
+Services log masked values themselves; this filter is the safety net for everything else (uvicorn's access
+log prints request paths such as /sandbox/sms/13800138000, libraries print arguments, ...).
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+from typing import Any
+
+from backend.validation.masking import redact
+
+
+class RedactFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        # Clean the arguments one by one: formatters such as uvicorn's access log unpack record.args.
+        if isinstance(record.msg, str):
+            record.msg = redact(record.msg)
+        if isinstance(record.args, tuple):
+            record.args = tuple(_clean(arg) for arg in record.args)
+        elif isinstance(record.args, dict):
+            record.args = {key: _clean(value) for key, value in record.args.items()}
+        message = record.getMessage()
+        cleaned = redact(message)
+        if cleaned != message:  # e.g. a number passed as an int: flatten the record as the last resort
+            record.msg, record.args = cleaned, None
+        return True
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, int) and not isinstance(value, bool) and len(str(value)) >= 11:
+        return redact(str(value))
+    return value
+
+
+def uvicorn_log_config(level: str = "INFO") -> dict[str, Any]:
+    """uvicorn's own config plus the redaction filter on every handler and a handler for `backend.*`."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["filters"] = {"redact": {"()": "backend.logs.RedactFilter"}}
+    for handler in config["handlers"].values():
+        handler["filters"] = ["redact"]
+    config["loggers"]["backend"] = {"handlers": ["default"], "level": level.upper(), "propagate": False}
+    return config
+
+
+def install_redaction(logger: logging.Logger | None = None) -> None:
+    """For processes not started through uvicorn (CLIs, tests): filter the handlers of `logger` (root)."""
+    target = logger or logging.getLogger()
+    for handler in target.handlers:
+        if not any(isinstance(f, RedactFilter) for f in handler.filters):
+            handler.addFilter(RedactFilter())

@@ -1,0 +1,82 @@
+"""One interface per outside service. A real implementation subclasses one of these and is selected with
+`<KIND>_PROVIDER=module.path:ClassName`; override `create` when it needs settings (keys, endpoints)."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:
+    from backend.config import Settings
+    from backend.crypto import Vault
+    from backend.db import Database
+
+P = TypeVar("P", bound="Provider")
+
+
+class ProviderError(RuntimeError):
+    """The outside service failed or could not be reached; the step can be retried."""
+
+
+@dataclass(frozen=True)
+class ProviderContext:
+    settings: Settings
+    database: Database
+    vault: Vault  # keyed digests, so provider-side records are looked up the way applications are
+
+
+class Provider(ABC):  # noqa: B024 - a common base for the four interfaces, not an interface itself
+    is_sandbox = False
+
+    @classmethod
+    def create(cls: type[P], context: ProviderContext) -> P:
+        return cls()
+
+
+class SmsSender(Provider):
+    @abstractmethod
+    def send_code(self, phone: str, code: str, ttl_s: int, sent_at: datetime) -> None:
+        """Deliver a verification code to a mainland mobile number; raise ProviderError on failure."""
+
+
+@dataclass(frozen=True)
+class IdentityResult:
+    matched: bool
+    reference: str | None = None  # the provider's transaction id, kept for disputes
+
+
+class IdentityVerifier(Provider):
+    @abstractmethod
+    def verify(self, name: str, id_number: str) -> IdentityResult:
+        """Do this name and ID number belong together (public-security real-name check)?"""
+
+
+@dataclass(frozen=True)
+class LivenessSession:
+    session_id: str
+    url: str  # where the customer's device does the face check
+
+
+class LivenessProvider(Provider):
+    @abstractmethod
+    def start(self, application_id: str, name: str, id_number: str) -> LivenessSession:
+        """Open a face/liveness session compared against the ID holder."""
+
+    @abstractmethod
+    def check(self, session_id: str) -> str:
+        """'passed', 'failed' or 'pending'."""
+
+
+@dataclass(frozen=True)
+class BindResult:
+    ok: bool
+    reason: str | None = None  # holder_mismatch | card_rejected
+    reference: str | None = None
+
+
+class BankBinder(Provider):
+    @abstractmethod
+    def bind(self, name: str, id_number: str, card_number: str, phone: str) -> BindResult:
+        """Third-party depository binding: the card must belong to the applicant."""

@@ -1,0 +1,33 @@
+"""Read-only texts and checks: the notice, the questionnaire, the agreements, the ID pre-check."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+
+from backend import content, risk
+from backend.routes import errors, get_services
+from backend.schemas import AgreementsOut, IdNumberIn, IdValidOut, NoticeOut, QuestionnaireOut
+from backend.services import Services
+from backend.services.identity import check_id_number
+
+router = APIRouter(tags=["reference"])
+
+
+@router.get("/notices/current", response_model=NoticeOut)
+def current_notice(lang: str = "zh") -> NoticeOut:
+    return NoticeOut(**content.notice(lang))
+
+
+@router.get("/risk/questionnaire", response_model=QuestionnaireOut)
+def questionnaire(lang: str = "zh") -> QuestionnaireOut:
+    return QuestionnaireOut(**risk.questions_in(lang))
+
+
+@router.get("/agreements", response_model=AgreementsOut)
+def agreements(lang: str = "zh") -> AgreementsOut:
+    return AgreementsOut(**content.agreements(lang))
+
+
+@router.post("/validate/id_number", response_model=IdValidOut, responses=errors(422))
+def validate_id_number(body: IdNumberIn, ctx: Services = Depends(get_services)) -> IdValidOut:
+    return check_id_number(ctx, body.id_number)

@@ -1,0 +1,212 @@
+"""Request and response models (pydantic v1: Rasa 3.6 pins it). They make /docs describe the real API."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel, Field, constr
+
+Channel = constr(strip_whitespace=True, regex=r"^[a-z][a-z0-9_]{0,31}$")
+SenderId = constr(strip_whitespace=True, min_length=1, max_length=128)
+Utterance = constr(strip_whitespace=True, min_length=1, max_length=2000)
+
+
+class ErrorOut(BaseModel):
+    error: str = Field(..., description="stable code the action server maps to a reply")
+    message: str = Field(..., description="English sentence for people reading logs")
+
+
+class ReviewReason(BaseModel):
+    code: str
+    text: str
+
+
+class ApplicationOut(BaseModel):
+    id: str
+    sender_id: str
+    channel: str
+    status: str = Field(..., description="in_progress|manual_review|approved|refused|cancelled|deleted")
+    consent: bool | None
+    phone_verified: bool
+    phone_masked: str | None
+    name: str | None
+    id_masked: str | None
+    identity_verified: bool
+    age: int | None
+    liveness_passed: bool
+    risk_level: str | None
+    agreement_signed: bool
+    bank_name: str | None
+    card_masked: str | None
+    account_number: str | None
+    review_reasons: list[str] = Field(..., description="Chinese texts, one per compliance hit")
+    refusal_reason: str | None
+    created_at: datetime
+    updated_at: datetime
+    # Additions to the README shape (never renames):
+    review_details: list[ReviewReason] = Field(default_factory=list, description="code + text per reason")
+    next_step: str | None = Field(None, description="first step still to do, null when not in progress")
+    stage: int | None = Field(None, description="1-5, the stage of next_step")
+    paused: bool = False
+    merged_into: str | None = None
+
+
+class CreateApplicationIn(BaseModel):
+    sender_id: SenderId  # type: ignore[valid-type]
+    channel: Channel = "app"  # type: ignore[valid-type]
+
+
+class ConsentIn(BaseModel):
+    accepted: bool
+    notice_version: constr(strip_whitespace=True, min_length=1, max_length=32)  # type: ignore[valid-type]
+    utterance: Utterance  # type: ignore[valid-type]
+    channel: Channel = "app"  # type: ignore[valid-type]
+
+
+class PhoneIn(BaseModel):
+    phone: constr(max_length=32)  # type: ignore[valid-type]
+
+
+class CodeSentOut(BaseModel):
+    phone_masked: str
+    expires_in_s: int
+    resend_after_s: int
+
+
+class VerifyIn(BaseModel):
+    code: constr(max_length=16)  # type: ignore[valid-type]
+
+
+class VerifyOut(BaseModel):
+    verified: bool
+    application: ApplicationOut
+    resumed: bool
+
+
+class IdNumberIn(BaseModel):
+    id_number: constr(max_length=32)  # type: ignore[valid-type]
+
+
+class IdValidOut(BaseModel):
+    valid: bool
+    id_masked: str
+    birth_date: date
+    age: int
+    region: str
+    gender: str
+
+
+class IdentityIn(BaseModel):
+    name: constr(max_length=64)  # type: ignore[valid-type]
+    id_number: constr(max_length=32)  # type: ignore[valid-type]
+
+
+class LivenessStartOut(BaseModel):
+    session_id: str
+    url: str
+    status: str
+
+
+class LivenessCheckOut(BaseModel):
+    passed: bool
+    status: str = Field(..., description="passed|failed|pending")
+    application: ApplicationOut
+
+
+class QuestionOut(BaseModel):
+    id: str
+    text: str
+    options: list[str]
+
+
+class QuestionnaireOut(BaseModel):
+    version: str
+    questions: list[QuestionOut]
+    lang: str
+
+
+class RiskIn(BaseModel):
+    answers: list[int] = Field(..., description="one option number (1-4) per question, in order")
+
+
+class RiskOut(BaseModel):
+    score: int
+    level: str
+    level_name: str
+    lowest_category: bool
+    notice: str | None
+    application: ApplicationOut
+
+
+class NoticeOut(BaseModel):
+    version: str
+    text: str
+    lang: str
+
+
+class DocumentOut(BaseModel):
+    id: str
+    title: str
+    version: str
+    summary: str
+
+
+class AgreementsOut(BaseModel):
+    version: str
+    documents: list[DocumentOut]
+    lang: str
+
+
+class SignIn(BaseModel):
+    utterance: Utterance  # type: ignore[valid-type]
+    channel: Channel = "app"  # type: ignore[valid-type]
+    audio_sha256: constr(regex=r"^[0-9a-fA-F]{64}$") | None = None  # type: ignore[valid-type]
+
+
+class SignOut(BaseModel):
+    signed: bool
+    version: str
+    signed_at: datetime
+    application: ApplicationOut
+
+
+class CardIn(BaseModel):
+    card_number: constr(max_length=40)  # type: ignore[valid-type]
+
+
+class CardOut(BaseModel):
+    bank_name: str
+    card_masked: str
+    card_last4: str
+    application: ApplicationOut
+
+
+class SubmitOut(BaseModel):
+    status: str
+    account_number: str | None
+    review_reasons: list[str]
+    application: ApplicationOut
+
+
+class HandoffIn(BaseModel):
+    sender_id: SenderId  # type: ignore[valid-type]
+    application_id: str | None = None
+    reason: constr(strip_whitespace=True, min_length=1, max_length=200)  # type: ignore[valid-type]
+    channel: Channel = "app"  # type: ignore[valid-type]
+
+
+class HandoffOut(BaseModel):
+    ticket_id: str
+    eta_minutes: int
+
+
+class HealthOut(BaseModel):
+    status: str
+    sandbox: bool
+
+
+class SandboxSmsOut(BaseModel):
+    phone: str
+    code: str
+    sent_at: datetime
+    expires_at: datetime

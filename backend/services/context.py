@@ -1,0 +1,39 @@
+"""Everything a service function needs, built once per app from Settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from backend.compliance import Rules, load_rules
+from backend.config import Settings
+from backend.crypto import Vault
+from backend.db import Database
+from backend.providers import Providers, build_providers
+from backend.providers.base import ProviderContext
+from backend.providers.sandbox import SandboxData, sandbox_data
+
+
+@dataclass
+class Services:
+    settings: Settings
+    db: Database
+    vault: Vault
+    providers: Providers
+    rules: Rules
+    sandbox: SandboxData | None  # only in sandbox mode
+
+
+def build_services(settings: Settings, *, migrate: bool = True) -> Services:
+    # Configuration errors stop the start before anything touches the database.
+    vault = Vault.from_settings(settings)
+    db = Database(settings.database_url, settings.now)
+    sandbox = sandbox_data() if settings.sandbox_mode else None
+    try:
+        providers = build_providers(ProviderContext(settings, db, vault))
+        rules = load_rules(settings, sandbox.blocked_ids if sandbox else ())
+        if migrate:
+            db.migrate()
+    except BaseException:
+        db.dispose()
+        raise
+    return Services(settings, db, vault, providers, rules, sandbox)

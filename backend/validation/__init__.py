@@ -1,0 +1,1 @@
+"""Pure input checks with real rules; nothing here touches the database or a provider."""

@@ -1,0 +1,131 @@
+"""PatternEntityExtractor: ID, phone, bank card, SMS code and answer-choice entities from patterns.
+
+Numbers are not learnt by DIET: their shape and check digits say more than any context does, and a statistical
+tagger would happily cut a 6-digit "code" out of a phone number. This component reads the *normalised* text
+(SpokenNumberNormalizer runs first), so '幺三八…' has already become '138…'.
+
+Rules (digit runs are maximal: never preceded or followed by another digit or Latin letter):
+- 18 characters (17 digits + digit/X): ``id_number``. GB 11643 check digit right → confidence 1.0; wrong →
+  still an id_number, confidence 0.5 and ``valid: false`` so the dialogue can say the check digit is wrong.
+  (An 18-digit Luhn-valid run whose digits 7–14 are not a birth date is a bank card.)
+- exactly 11 digits starting 1[3-9]: ``phone_number``.
+- 16–19 digits that are not an ID: ``bank_card``; Luhn-valid → 1.0, else 0.5 with ``valid: false``.
+- exactly 6 digits: ``sms_code``.
+- an answer choice ('2', 'B', '选B', '第二个', …) via dialects.numbers.find_option: ``option`` '1'–'4'.
+
+Each entity carries ``extractor`` (the class name), ``start``/``end`` in the normalised text,
+``confidence_entity`` (Rasa's key, as DIET uses) and the same number as ``confidence``.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.extractors.extractor import EntityExtractorMixin
+from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from dialects.checksums import is_valid_id_number, luhn_valid
+from dialects.numbers import find_option
+
+_DIGIT_RUN_RE = re.compile(r"(?<![0-9A-Za-z.])(?:[0-9]{17}[Xx]|[0-9]+)(?![0-9A-Za-z])")
+_PHONE_RE = re.compile(r"1[3-9][0-9]{9}")
+
+
+def _plausible_birth_date(digits: str) -> bool:
+    """Digits 7–14 of a resident ID are the birth date YYYYMMDD."""
+    try:
+        born = date(int(digits[6:10]), int(digits[10:12]), int(digits[12:14]))
+    except ValueError:
+        return False
+    return 1900 <= born.year <= date.today().year
+
+
+def _entity(kind: str, value: str, start: int, end: int, confidence: float, **extra: Any) -> dict[str, Any]:
+    return {
+        "entity": kind,
+        "value": value,
+        "start": start,
+        "end": end,
+        "confidence_entity": confidence,
+        "confidence": confidence,
+        **extra,
+    }
+
+
+def _classify_run(run: str, start: int, end: int) -> dict[str, Any] | None:
+    """Entity for one maximal digit run, or None for lengths that are none of ours."""
+    n = len(run)
+    if n == 18:
+        value = run[:17] + run[17].upper()
+        if is_valid_id_number(value):
+            return _entity("id_number", value, start, end, 1.0, valid=True)
+        if value.isdigit() and not _plausible_birth_date(value) and luhn_valid(value):
+            return _entity("bank_card", value, start, end, 1.0, valid=True)
+        return _entity("id_number", value, start, end, 0.5, valid=False)
+    if n == 11 and _PHONE_RE.fullmatch(run):
+        return _entity("phone_number", run, start, end, 1.0)
+    if 16 <= n <= 19:
+        valid = luhn_valid(run)
+        return _entity("bank_card", run, start, end, 1.0 if valid else 0.5, valid=valid)
+    if n == 6:
+        return _entity("sms_code", run, start, end, 1.0)
+    return None
+
+
+def extract_pattern_entities(text: str) -> list[dict[str, Any]]:
+    """All pattern entities in an already normalised text, in order of appearance (without ``extractor``)."""
+    if not text:
+        return []
+    entities = []
+    for m in _DIGIT_RUN_RE.finditer(text):
+        entity = _classify_run(m.group(0), m.start(), m.end())
+        if entity:
+            entities.append(entity)
+    option = find_option(text)
+    if option:
+        value, start, end = option
+        taken = any(e["start"] <= start < e["end"] for e in entities)
+        if not taken:
+            entities.append(_entity("option", str(value), start, end, 1.0))
+    return sorted(entities, key=lambda e: e["start"])
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
+class PatternEntityExtractor(GraphComponent, EntityExtractorMixin):
+    """Adds id_number, phone_number, bank_card, sms_code and option entities found by patterns."""
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        """No options: the patterns are the product's rules, not tuning knobs."""
+        return {}
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        self._config = config
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> PatternEntityExtractor:
+        """Creates the component (nothing to train or load)."""
+        return cls(config)
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        """Append the pattern entities of each message to its ENTITIES."""
+        for message in messages:
+            text = message.get(TEXT)
+            if not isinstance(text, str) or text.startswith("/"):
+                continue
+            found = self.add_extractor_name(extract_pattern_entities(text))
+            message.set(ENTITIES, message.get(ENTITIES, []) + found, add_to_output=True)
+        return messages

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Starts the backend, the action server, the Rasa server and the gateway; waits until the gateway's
+# /healthz is ok; stops all of them on Ctrl-C (or SIGTERM). Called by `make run` and by the e2e tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+: "${MODEL:?MODEL must name a trained model (make model)}"
+: "${PORT:=8000}" "${RASA_PORT:=5005}" "${ACTIONS_PORT:=5055}" "${BACKEND_PORT:=8100}"
+: "${VAR_DIR:=$ROOT/var}"
+: "${RASA_TOKEN:=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')}"
+: "${BACKEND_DATABASE_URL:=sqlite:///$VAR_DIR/backend.db}"
+: "${TRACKER_DIALECT:=sqlite}" "${TRACKER_DB:=$VAR_DIR/tracker.db}"
+export PORT RASA_PORT ACTIONS_PORT BACKEND_PORT RASA_TOKEN BACKEND_DATABASE_URL TRACKER_DIALECT TRACKER_DB
+export BACKEND_URL="http://127.0.0.1:$BACKEND_PORT"
+export ACTION_ENDPOINT_URL="http://127.0.0.1:$ACTIONS_PORT/webhook"
+export RASA_URL="http://127.0.0.1:$RASA_PORT" ACTIONS_URL="http://127.0.0.1:$ACTIONS_PORT"
+export PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}"
+# Rasa and jieba write config and caches under HOME and TMPDIR: keep them inside the project.
+export HOME="$ROOT/var/home" TMPDIR="$ROOT/var/tmp" RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2
+export SQLALCHEMY_SILENCE_UBER_WARNING=1 TF_ENABLE_ONEDNN_OPTS=0
+LOG_DIR="$VAR_DIR/log"
+mkdir -p "$LOG_DIR" "$HOME" "$TMPDIR"
+BIN="$ROOT/.venv/bin"
+
+pids=()
+stop() {
+  trap - INT TERM EXIT
+  echo "stopping services..."
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap stop INT TERM EXIT
+
+start() {  # name, command...
+  local name=$1; shift
+  "$@" >"$LOG_DIR/$name.log" 2>&1 &
+  pids+=("$!")
+  echo "started $name (pid $!, log $LOG_DIR/$name.log)"
+}
+
+start backend "$BIN/python" -m backend
+start actions "$BIN/python" -m rasa_sdk --actions actions --port "$ACTIONS_PORT"
+start rasa "$BIN/rasa" run --model "$MODEL" --enable-api --auth-token "$RASA_TOKEN" \
+  --interface 127.0.0.1 --port "$RASA_PORT" --endpoints bot/endpoints.yml --credentials bot/credentials.yml
+start gateway "$BIN/python" -m voice
+
+echo "waiting for http://127.0.0.1:$PORT/healthz (the Rasa server takes about a minute to load)..."
+for _ in $(seq 1 300); do
+  if curl -fsS "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1; then
+    echo "READY: gateway http://127.0.0.1:$PORT (docs /docs), Rasa :$RASA_PORT, actions :$ACTIONS_PORT, backend :$BACKEND_PORT"
+    break
+  fi
+  for pid in "${pids[@]}"; do
+    kill -0 "$pid" 2>/dev/null || { echo "a service exited early; see $LOG_DIR"; tail -n 30 "$LOG_DIR"/*.log; exit 1; }
+  done
+  sleep 1
+done
+wait -n "${pids[@]}" || true
+echo "a service stopped; see $LOG_DIR"
+exit 1

@@ -1,0 +1,44 @@
+"""Turning what users say into the values each step needs."""
+
+from __future__ import annotations
+
+import pytest
+
+from actions.parsing import clean_name, find_card, find_id_number, find_phone, find_sms_code, option_answer
+
+OPTIONS = ["没有投资经验", "不到1年", "1到3年", "3年以上"]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("张三", "张三"),
+        ("我叫张三", "张三"),
+        ("我的名字是欧阳娜娜。", "欧阳娜娜"),
+        ("姓名:司马光", "司马光"),
+        ("我叫王建国,身份证号110101198506120019", "王建国"),
+        ("嗯 李四", "李四"),
+        ("12345", None),
+        ("你", None),
+    ],
+)
+def test_clean_name(text: str, expected: str | None) -> None:
+    assert clean_name(text) == expected
+
+
+def test_numbers_in_words_and_digits() -> None:
+    assert find_phone("我的手机是幺三八 幺二三四 五六七八") == "13812345678"
+    assert find_phone("12345") is None
+    assert find_id_number("身份证一一零一零一一九九零零三零七一二三叉") == "11010119900307123X"
+    assert find_id_number("110101199003071") is None
+    assert find_sms_code("验证码是 246810") == "246810"
+    assert find_sms_code("13812345678") is None  # a phone number is not a code
+    assert find_card("卡号6222021234567890123") == "6222021234567890123"
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [("1", 1), ("B", 2), ("选C", 3), ("第四个", 4), ("1到3年", 3), ("没有投资经验", 1), ("随便", None)],
+)
+def test_option_answer(text: str, expected: int | None) -> None:
+    assert option_answer(text, OPTIONS) == expected

@@ -1,0 +1,76 @@
+"""The NLU pipeline in config.yml resolves our components through Rasa's default recipe and validates.
+
+A real training run takes minutes, so this builds the train and predict graph schemas from config.yml with
+the default.v1 recipe and runs Rasa's own graph validation (types, needs, constructors) — seconds, not
+minutes — then checks where the components sit in the graphs.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("rasa")
+
+import rasa.shared.utils.io  # noqa: E402
+from rasa.engine import validation  # noqa: E402
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe  # noqa: E402
+from rasa.engine.recipes.recipe import Recipe  # noqa: E402
+from rasa.shared.data import TrainingType  # noqa: E402
+
+from dialects.components.number_normalizer import SpokenNumberNormalizer  # noqa: E402
+from dialects.components.pattern_entities import PatternEntityExtractor  # noqa: E402
+
+CONFIG = Path(__file__).resolve().parents[2] / "config.yml"
+NORMALIZER = "dialects.components.number_normalizer.SpokenNumberNormalizer"
+EXTRACTOR = "dialects.components.pattern_entities.PatternEntityExtractor"
+
+
+@pytest.fixture(scope="module")
+def model_configuration():
+    config = rasa.shared.utils.io.read_config_file(str(CONFIG))
+    recipe = Recipe.recipe_for_name(config.get("recipe", "default.v1"))
+    return recipe.graph_config_for_recipe(copy.deepcopy(config), {}, training_type=TrainingType.NLU)
+
+
+def test_components_are_registered_with_the_recipe() -> None:
+    registered = DefaultV1Recipe._registered_components
+    normalizer = registered[SpokenNumberNormalizer.__name__]
+    extractor = registered[PatternEntityExtractor.__name__]
+    assert normalizer.types == {DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER}
+    assert not normalizer.is_trainable
+    assert extractor.types == {DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR}
+    assert not extractor.is_trainable
+
+
+def test_pipeline_names_our_components_first() -> None:
+    config = rasa.shared.utils.io.read_config_file(str(CONFIG))
+    names = [step["name"] for step in config["pipeline"]]
+    assert names[0] == NORMALIZER
+    assert names.index(EXTRACTOR) > names.index("JiebaTokenizer")
+
+
+def test_graph_schemas_validate(model_configuration) -> None:
+    validation.validate(model_configuration)  # raises GraphSchemaValidationException on a bad pipeline
+
+
+def test_normaliser_runs_before_the_tokenizer_in_training_and_prediction(model_configuration) -> None:
+    train = model_configuration.train_schema.nodes
+    [norm_node] = [name for name, node in train.items() if node.uses is SpokenNumberNormalizer]
+    assert train[norm_node].fn == "process_training_data"
+    [jieba_train] = [
+        name
+        for name, node in train.items()
+        if node.uses.__name__ == "JiebaTokenizer" and name.startswith("run_")
+    ]
+    assert train[jieba_train].needs["training_data"] == norm_node
+
+    predict = model_configuration.predict_schema.nodes
+    [norm_predict] = [name for name, node in predict.items() if node.uses is SpokenNumberNormalizer]
+    assert predict[norm_predict].fn == "process"
+    [jieba_predict] = [name for name, node in predict.items() if node.uses.__name__ == "JiebaTokenizer"]
+    assert predict[jieba_predict].needs["messages"] == norm_predict
+    [extractor_node] = [name for name, node in predict.items() if node.uses is PatternEntityExtractor]
+    assert predict[extractor_node].fn == "process"

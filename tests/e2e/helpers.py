@@ -1,0 +1,68 @@
+"""A scripted user for the e2e tests, and valid test numbers computed from their check digits."""
+
+from __future__ import annotations
+
+import itertools
+import random
+from typing import Any
+
+import httpx
+
+ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+ID_CHECK = "10X98765432"
+_serial = itertools.count(random.randint(100, 800))
+
+
+def resident_id(birth: str, region: str = "110101", valid: bool = True) -> str:
+    """An 18-character ID with a correct (or deliberately wrong) GB 11643 check digit."""
+    body = f"{region}{birth}{next(_serial) % 1000:03d}"
+    check = ID_CHECK[sum(int(d) * w for d, w in zip(body, ID_WEIGHTS, strict=True)) % 11]
+    if not valid:
+        check = ID_CHECK[(ID_CHECK.index(check) + 1) % 11]
+    return body + check
+
+
+def luhn_card(prefix: str = "622202", length: int = 19) -> str:
+    body = prefix + "".join(random.choice("0123456789") for _ in range(length - len(prefix) - 1))
+    total = 0
+    for i, digit in enumerate(reversed(body)):
+        value = int(digit) * (2 if i % 2 == 0 else 1)
+        total += value - 9 if value > 9 else value
+    return body + str((10 - total % 10) % 10)
+
+
+def unique_phone() -> str:
+    return "139" + "".join(random.choice("0123456789") for _ in range(8))
+
+
+class Conversation:
+    """One user talking to /api/chat; remembers every answer and counts the turns."""
+
+    def __init__(self, client: httpx.Client, channel: str = "app") -> None:
+        self.client = client
+        self.channel = channel
+        self.sender_id = f"e2e-{random.randrange(16**10):010x}"
+        self.turns = 0
+        self.last: dict[str, Any] = {}
+
+    def say(self, text: str) -> dict[str, Any]:
+        response = self.client.post(
+            "/api/chat", json={"sender_id": self.sender_id, "text": text, "channel": self.channel}
+        )
+        assert response.status_code == 200, response.text
+        self.turns += 1
+        self.last = response.json()
+        return self.last
+
+    @property
+    def state(self) -> dict[str, Any]:
+        return self.last["state"]
+
+    @property
+    def text(self) -> str:
+        return "\n".join(m.get("text") or "" for m in self.last["messages"])
+
+    def sms_code(self, phone: str) -> str:
+        response = self.client.get(f"/api/sandbox/sms/{phone}")
+        assert response.status_code == 200, response.text
+        return response.json()["code"]

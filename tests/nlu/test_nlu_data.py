@@ -1,0 +1,107 @@
+"""Mandarin NLU data: every contract intent covered, a clean held-out split, entity ownership respected."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("rasa")
+
+from rasa.shared.nlu.training_data.loading import load_data  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[2]
+ZH = ROOT / "nlu_data" / "zh"
+INTENTS = {
+    "greet",
+    "goodbye",
+    "thank",
+    "affirm",
+    "deny",
+    "open_account",
+    "inform",
+    "ask_repeat",
+    "ask_slower",
+    "request_human",
+    "ask_fee",
+    "ask_duration",
+    "ask_documents",
+    "ask_safety",
+    "check_progress",
+    "correct_info",
+    "go_back",
+    "pause",
+    "cancel",
+    "delete_my_data",
+    "bot_challenge",
+    "out_of_scope",
+}
+CONTRACT_ENTITIES = {
+    "name",
+    "id_number",
+    "phone_number",
+    "sms_code",
+    "bank_card",
+    "bank_name",
+    "option",
+    "occupation",
+}
+DIET_ENTITIES = {"name", "bank_name", "occupation"}  # the pattern extractor owns the rest
+
+
+@pytest.fixture(scope="module")
+def train():
+    return load_data(str(ZH / "train"), "zh")
+
+
+@pytest.fixture(scope="module")
+def test():
+    return load_data(str(ZH / "test"), "zh")
+
+
+def test_training_covers_every_intent(train) -> None:
+    counts = Counter(m.get("intent") for m in train.intent_examples)
+    assert set(counts) == INTENTS
+    assert counts["inform"] >= 120
+    thin = {i: c for i, c in counts.items() if c < 40}
+    assert not thin, f"fewer than 40 training examples: {thin}"
+
+
+def test_held_out_covers_every_intent(test) -> None:
+    counts = Counter(m.get("intent") for m in test.intent_examples)
+    assert set(counts) == INTENTS
+    thin = {i: c for i, c in counts.items() if c < 12}
+    assert not thin, f"fewer than 12 held-out examples: {thin}"
+
+
+def test_held_out_shares_no_example_with_training(train, test) -> None:
+    seen = {m.get("text").strip() for m in train.intent_examples}
+    shared = [m.get("text") for m in test.intent_examples if m.get("text").strip() in seen]
+    assert not shared
+
+
+def test_training_annotates_only_diet_entities(train) -> None:
+    annotated = {e["entity"] for m in train.intent_examples for e in m.get("entities") or []}
+    assert annotated <= DIET_ENTITIES
+    assert {"name", "bank_name", "occupation"} <= annotated
+
+
+def test_held_out_entities_are_contract_entities(test) -> None:
+    annotated = {e["entity"] for m in test.intent_examples for e in m.get("entities") or []}
+    assert annotated <= CONTRACT_ENTITIES
+
+
+def test_names_cover_lengths_and_compound_surnames(train) -> None:
+    names = {
+        e["value"] for m in train.intent_examples for e in m.get("entities") or [] if e["entity"] == "name"
+    }
+    assert {2, 3, 4} <= {len(n) for n in names}
+    assert any(n.startswith("欧阳") for n in names)
+    assert any(n.startswith("司马") for n in names)
+
+
+def test_bank_synonyms_and_lookup(train) -> None:
+    assert train.entity_synonyms.get("工行") == "中国工商银行"
+    lookups = {t["name"]: t["elements"] for t in train.lookup_tables}
+    assert "招商银行" in lookups["bank_name"]

@@ -1,0 +1,169 @@
+"""The gateway: the public HTTP API in front of the Rasa server and the backend.
+
+Run with `python -m voice` (see Makefile). OpenAPI docs at /docs.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from voice.config import GatewaySettings
+from voice.engine import Engine, EngineUnavailable
+from voice.schemas import (
+    ChatRequest,
+    ChatResponse,
+    ErrorResponse,
+    Message,
+    ParseRequest,
+    ParseResponse,
+    State,
+)
+from voice.state import is_known_conversation, state_from_slots
+
+log = logging.getLogger("gateway")
+PHONE = re.compile(r"^1[3-9]\d{9}$")
+ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorResponse} for status in (404, 422, 503)
+}
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, error: str, message: str) -> None:
+        self.status, self.error, self.message = status, error, message
+
+
+def create_app(settings: GatewaySettings | None = None) -> FastAPI:
+    settings = settings or GatewaySettings()
+    engine = Engine(settings)
+    backend = httpx.AsyncClient(base_url=settings.backend_url, timeout=10)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI):
+        yield
+        await engine.close()
+        await backend.aclose()
+
+    app = FastAPI(
+        title="Account-opening assistant gateway",
+        version="0.1.0",
+        description="Chat with the account-opening assistant; see ../shared/design/contract.md.",
+        lifespan=lifespan,
+    )
+
+    @app.exception_handler(ApiError)
+    async def api_error(_: Request, exc: ApiError) -> JSONResponse:
+        return JSONResponse({"error": exc.error, "message": exc.message}, status_code=exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'] if p != 'body')}: {err['msg']}" for err in exc.errors()
+        )
+        return JSONResponse(
+            {"error": "invalid_request", "message": problems or "invalid request"}, status_code=422
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return JSONResponse({"error": "http_error", "message": str(exc.detail)}, status_code=exc.status_code)
+
+    @app.exception_handler(EngineUnavailable)
+    async def engine_down(_: Request, exc: EngineUnavailable) -> JSONResponse:
+        log.warning("dialogue engine unavailable: %s", exc)
+        return JSONResponse(
+            {"error": "engine_unavailable", "message": "the dialogue engine is not ready, try again shortly"},
+            status_code=503,
+        )
+
+    @app.get("/healthz", responses={503: {"model": ErrorResponse}})
+    async def healthz() -> JSONResponse:
+        checks = {
+            "engine": await engine.ready(),
+            "actions": await _ok(backend, f"{settings.actions_url}/health"),
+            "backend": await _ok(backend, f"{settings.backend_url}/healthz"),
+        }
+        ok = all(checks.values())
+        return JSONResponse({"status": "ok" if ok else "starting", **checks}, status_code=200 if ok else 503)
+
+    @app.post("/api/chat", response_model=ChatResponse, responses=ERRORS)
+    async def chat(body: ChatRequest) -> ChatResponse:
+        text = body.text.strip()
+        if not text:
+            raise ApiError(422, "empty_text", "text must not be empty")
+        if len(text) > settings.max_text_chars:
+            raise ApiError(422, "text_too_long", f"text is limited to {settings.max_text_chars} characters")
+        metadata = {"channel": body.channel or "app"}
+        replies = await engine.send(body.sender_id, text, metadata)
+        tracker = await engine.tracker(body.sender_id)
+        return _chat_response(body.sender_id, replies, tracker)
+
+    @app.get("/api/chat/{sender_id}/state", response_model=ChatResponse, responses=ERRORS)
+    async def conversation_state(sender_id: str) -> ChatResponse:
+        if not re.match(r"^[A-Za-z0-9_.:@-]{1,64}$", sender_id):
+            raise ApiError(422, "invalid_sender_id", "sender_id has 1-64 letters, digits or _.:@-")
+        tracker = await engine.tracker(sender_id)
+        if not is_known_conversation(tracker):
+            raise ApiError(404, "unknown_sender", "no conversation with this sender_id")
+        return _chat_response(sender_id, [], tracker)
+
+    @app.post("/api/nlu/parse", response_model=ParseResponse, responses=ERRORS)
+    async def parse(body: ParseRequest) -> ParseResponse:
+        text = body.text.strip()
+        if not text:
+            raise ApiError(422, "empty_text", "text must not be empty")
+        if len(text) > settings.max_text_chars:
+            raise ApiError(422, "text_too_long", f"text is limited to {settings.max_text_chars} characters")
+        result = await engine.parse(text)
+        intent = result.get("intent") or {}
+        return ParseResponse(
+            intent={"name": intent.get("name"), "confidence": float(intent.get("confidence") or 0.0)},
+            entities=result.get("entities") or [],
+            language=result.get("language") or "zh",
+            dialect=result.get("dialect"),
+            normalized_text=result.get("normalized_text") or result.get("text") or text,
+        )
+
+    @app.get("/api/sandbox/sms/{phone}", responses=ERRORS)
+    async def sandbox_sms(phone: str) -> JSONResponse:
+        if not PHONE.match(phone):
+            raise ApiError(422, "invalid_phone", "phone must be an 11-digit mainland mobile number")
+        try:
+            response = await backend.get(f"/sandbox/sms/{phone}")
+        except httpx.HTTPError as exc:
+            raise ApiError(503, "backend_unavailable", "the account backend is not reachable") from exc
+        return JSONResponse(response.json(), status_code=response.status_code)
+
+    return app
+
+
+def _chat_response(sender_id: str, replies: list[dict[str, Any]], tracker: dict[str, Any]) -> ChatResponse:
+    slots = tracker.get("slots") or {}
+    messages = [
+        Message(text=r.get("text"), buttons=r.get("buttons") or [], custom=r.get("custom"))
+        for r in replies
+        if r.get("text") or r.get("custom")
+    ]
+    state: State = state_from_slots(slots)
+    return ChatResponse(
+        sender_id=sender_id,
+        language=slots.get("language") or "zh",
+        senior_mode=bool(slots.get("senior_mode")),
+        messages=messages,
+        state=state,
+    )
+
+
+async def _ok(client: httpx.AsyncClient, url: str) -> bool:
+    try:
+        return (await client.get(url, timeout=3)).status_code == 200
+    except httpx.HTTPError:
+        return False

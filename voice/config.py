@@ -1,0 +1,16 @@
+"""Gateway settings, all from the environment so one image runs anywhere."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class GatewaySettings:
+    rasa_url: str = field(default_factory=lambda: os.environ.get("RASA_URL", "http://127.0.0.1:5005"))
+    rasa_token: str = field(default_factory=lambda: os.environ.get("RASA_TOKEN", ""))
+    actions_url: str = field(default_factory=lambda: os.environ.get("ACTIONS_URL", "http://127.0.0.1:5055"))
+    backend_url: str = field(default_factory=lambda: os.environ.get("BACKEND_URL", "http://127.0.0.1:8100"))
+    max_text_chars: int = field(default_factory=lambda: int(os.environ.get("MAX_TEXT_CHARS", "500")))
+    engine_timeout_s: float = field(default_factory=lambda: float(os.environ.get("ENGINE_TIMEOUT_S", "30")))

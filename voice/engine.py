@@ -1,0 +1,51 @@
+"""Client for the Rasa server: send a message, read the conversation state, parse text."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from voice.config import GatewaySettings
+
+
+class EngineUnavailable(Exception):
+    """Rasa (or a service behind it) did not answer; the caller answers 503."""
+
+
+class Engine:
+    def __init__(self, settings: GatewaySettings) -> None:
+        params = {"token": settings.rasa_token} if settings.rasa_token else {}
+        self._http = httpx.AsyncClient(
+            base_url=settings.rasa_url, params=params, timeout=settings.engine_timeout_s
+        )
+
+    async def close(self) -> None:
+        await self._http.aclose()
+
+    async def _request(self, method: str, path: str, **kwargs: Any) -> Any:
+        try:
+            response = await self._http.request(method, path, **kwargs)
+            response.raise_for_status()
+        except httpx.HTTPError as exc:
+            raise EngineUnavailable(str(exc)) from exc
+        return response.json()
+
+    async def send(self, sender_id: str, text: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
+        body = {"sender": sender_id, "message": text, "metadata": metadata}
+        return await self._request("POST", "/webhooks/rest/webhook", json=body)
+
+    async def tracker(self, sender_id: str) -> dict[str, Any]:
+        return await self._request(
+            "GET", f"/conversations/{sender_id}/tracker", params={"include_events": "NONE"}
+        )
+
+    async def parse(self, text: str) -> dict[str, Any]:
+        return await self._request("POST", "/model/parse", json={"text": text})
+
+    async def ready(self) -> bool:
+        try:
+            status = await self._request("GET", "/status")
+        except EngineUnavailable:
+            return False
+        return bool(status.get("model_file"))
