@@ -43,4 +43,4 @@ class AskAction(Action, ABC):
             return []
         extra = {"buttons": buttons} if (buttons := self.buttons(values)) else {}
         dispatcher.utter_message(response=f"utter_ask_{self.slot}", **values, **extra)
-        return state_events(self.slot, self.step_name(tracker))
+        return state_events(tracker, self.slot, self.step_name(tracker))

@@ -72,7 +72,11 @@ class ActionHandleDetour(Action):
             dispatcher.utter_message(response="utter_go_back_first")
         elif tracker.get_slot("requested_slot") == "sms_code" and RESEND_WORDS.search(latest_text(tracker)):
             await resend_code(dispatcher, tracker)
-        elif intent in ("deny", "out_of_scope") and not in_stage(tracker) and not tracker.get_slot("application_id"):
+        elif (
+            intent in ("deny", "out_of_scope")
+            and not in_stage(tracker)
+            and not tracker.get_slot("application_id")
+        ):
             dispatcher.utter_message(response="utter_not_started_hint")
         return events
 
@@ -137,4 +141,3 @@ class ActionFallback(Action):
         second = fallback_streak(tracker) >= 2
         dispatcher.utter_message(response="utter_fallback_second" if second else "utter_fallback_first")
         return []
-

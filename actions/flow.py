@@ -46,14 +46,14 @@ def form_slots(form: str) -> list[str]:
     return [slot for slot, step in STEPS.items() if step.form == form]
 
 
-def state_events(slot: str, step_name: str | None = None) -> list[EventType]:
-    """Slot events that publish the step being asked (`step_name` overrides, e.g. risk_q3)."""
+def state_events(tracker: Tracker, slot: str, step_name: str | None = None) -> list[EventType]:
+    """Slot events that publish the step being asked (`step_name` overrides, e.g. risk_q3).
+
+    Only changed values are sent: every event is stored and replayed on each turn.
+    """
     step = STEPS[slot]
-    return [
-        SlotSet("stage", step.stage),
-        SlotSet("step", step_name or step.name),
-        SlotSet("expects", step.expects),
-    ]
+    wanted = {"stage": step.stage, "step": step_name or step.name, "expects": step.expects}
+    return [SlotSet(name, value) for name, value in wanted.items() if tracker.get_slot(name) != value]
 
 
 def done_events() -> list[EventType]:
@@ -102,6 +102,7 @@ APPLICATION_SLOTS = [
 ]
 
 
-def reset_application_events() -> list[EventType]:
-    events: list[EventType] = [SlotSet(name, None) for name in APPLICATION_SLOTS]
-    return events + [SlotSet("stage", 1), SlotSet("step", "consent"), SlotSet("expects", None)]
+def reset_application_events(tracker: Tracker) -> list[EventType]:
+    """Clear what belongs to the previous application (only slots that hold something)."""
+    fresh = {name: None for name in APPLICATION_SLOTS} | {"stage": 1, "step": "consent", "expects": None}
+    return [SlotSet(name, value) for name, value in fresh.items() if tracker.get_slot(name) != value]

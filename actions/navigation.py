@@ -32,7 +32,9 @@ class ActionNextStep(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         status = tracker.get_slot("application_status")
-        asked_by_user = tracker.latest_action_name == "action_listen" and latest_intent(tracker) in USER_STARTS
+        asked_by_user = (
+            tracker.latest_action_name == "action_listen" and latest_intent(tracker) in USER_STARTS
+        )
         if status in FINAL_STATUSES:
             if asked_by_user:
                 dispatcher.utter_message(response="utter_already_done", status_text=STATUS_TEXT[status])
@@ -43,7 +45,7 @@ class ActionNextStep(Action):
         if tracker.get_slot("application_id") is None or status in CLOSED_STATUSES:
             body = {"sender_id": tracker.sender_id, "channel": tracker.get_slot("channel") or "app"}
             app = await backend.call("POST", "/applications", json=body)
-            events = reset_application_events() + [
+            events = reset_application_events(tracker) + [
                 SlotSet("application_id", app["id"]),
                 SlotSet("application_status", app["status"]),
             ]
@@ -99,7 +101,9 @@ ENTITY_FIELDS = {"phone_number": "phone", "id_number": "identity", "name": "iden
 def field_to_correct(tracker: Tracker) -> tuple[str | None, dict[str, Any]]:
     """Which field the user wants to change, and any new value they already gave."""
     new_values = {
-        e["entity"]: e["value"] for e in tracker.latest_message.get("entities", []) if e["entity"] in ENTITY_FIELDS
+        e["entity"]: e["value"]
+        for e in tracker.latest_message.get("entities", [])
+        if e["entity"] in ENTITY_FIELDS
     }
     for entity in new_values:
         return ENTITY_FIELDS[entity], new_values
@@ -157,8 +161,13 @@ class ActionCancel(Action):
         if app_id:
             await call_or_none("POST", f"/applications/{app_id}/cancel")
         dispatcher.utter_message(response="utter_cancelled")
-        return [ActiveLoop(None), SlotSet("requested_slot", None), *reset_application_events(),
-                SlotSet("application_id", app_id), SlotSet("application_status", "cancelled")]
+        return [
+            ActiveLoop(None),
+            SlotSet("requested_slot", None),
+            *reset_application_events(tracker),
+            SlotSet("application_id", app_id),
+            SlotSet("application_status", "cancelled"),
+        ]
 
 
 class ActionDeleteMyData(Action):
@@ -180,5 +189,9 @@ class ActionDeleteMyData(Action):
         if app_id:
             await backend.call("DELETE", f"/applications/{app_id}")
         dispatcher.utter_message(response="utter_deleted")
-        return [SlotSet("delete_confirmed", None), *reset_application_events(),
-                SlotSet("application_id", app_id), SlotSet("application_status", "deleted" if app_id else None)]
+        return [
+            SlotSet("delete_confirmed", None),
+            *reset_application_events(tracker),
+            SlotSet("application_id", app_id),
+            SlotSet("application_status", "deleted" if app_id else None),
+        ]

@@ -79,7 +79,9 @@ class ValidatePhoneForm(StageValidation):
         if phone is None:
             return self.reject(dispatcher, tracker, "phone_number", "utter_invalid_phone")
         try:
-            sent = await backend.call("POST", f"/applications/{self.app_id(tracker)}/phone", json={"phone": phone})
+            sent = await backend.call(
+                "POST", f"/applications/{self.app_id(tracker)}/phone", json={"phone": phone}
+            )
         except BackendError as exc:
             if exc.code == "resend_too_soon":
                 dispatcher.utter_message(response="utter_sms_resend_too_soon")
@@ -119,7 +121,11 @@ class ValidatePhoneForm(StageValidation):
     ) -> dict[str, Any]:
         if exc.code == "wrong_code":
             return self.reject(
-                dispatcher, tracker, "sms_code", "utter_sms_wrong_code", tries_left=exc.data.get("tries_left", 0)
+                dispatcher,
+                tracker,
+                "sms_code",
+                "utter_sms_wrong_code",
+                tries_left=exc.data.get("tries_left", 0),
             )
         # Expired, too many tries or none sent: a fresh code goes out at once, so nobody is stuck.
         response = "utter_sms_expired" if exc.code == "code_expired" else "utter_sms_too_many_tries"

@@ -40,7 +40,9 @@ class AskLivenessPassed(AskAction):
     slot = "liveness_passed"
 
     async def template_values(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
-        session = await backend.call("POST", f"/applications/{tracker.get_slot('application_id')}/liveness/start")
+        session = await backend.call(
+            "POST", f"/applications/{tracker.get_slot('application_id')}/liveness/start"
+        )
         return {"url": session["url"]}
 
 

@@ -32,8 +32,13 @@ class AskRiskAnswer(AskAction):
         index = min(len(answers_so_far(tracker)), len(questions) - 1)
         question = questions[index]
         options = "\n".join(f"{LETTERS[i]}. {text}" for i, text in enumerate(question["options"]))
-        return {"index": index + 1, "total": len(questions), "question": question["text"], "options": options,
-                "_choices": question["options"]}
+        return {
+            "index": index + 1,
+            "total": len(questions),
+            "question": question["text"],
+            "options": options,
+            "_choices": question["options"],
+        }
 
     def buttons(self, values: dict[str, Any]) -> list[dict[str, str]]:
         return [

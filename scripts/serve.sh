@@ -40,7 +40,7 @@ start() {  # name, command...
 
 start backend "$BIN/python" -m backend
 start actions "$BIN/python" -m rasa_sdk --actions actions --port "$ACTIONS_PORT"
-start rasa "$BIN/rasa" run --model "$MODEL" --enable-api --auth-token "$RASA_TOKEN" \
+start rasa "$BIN/python" -m bot.server run --model "$MODEL" --enable-api --auth-token "$RASA_TOKEN" \
   --interface 127.0.0.1 --port "$RASA_PORT" --endpoints bot/endpoints.yml --credentials bot/credentials.yml
 start gateway "$BIN/python" -m voice
 

@@ -43,7 +43,11 @@ def running_services(model: str, var_dir: Path, ports: dict[str, str] | None = N
     log = var_dir / "serve.log"
     with log.open("w") as out:
         process = subprocess.Popen(
-            [str(ROOT / "scripts/serve.sh")], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+            [str(ROOT / "scripts/serve.sh")],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
     url = f"http://127.0.0.1:{ports['PORT']}"

@@ -31,9 +31,7 @@ from voice.state import is_known_conversation, state_from_slots
 
 log = logging.getLogger("gateway")
 PHONE = re.compile(r"^1[3-9]\d{9}$")
-ERRORS: dict[int | str, dict[str, Any]] = {
-    status: {"model": ErrorResponse} for status in (404, 422, 503)
-}
+ERRORS: dict[int | str, dict[str, Any]] = {status: {"model": ErrorResponse} for status in (404, 422, 503)}
 
 
 class ApiError(Exception):

@@ -15,6 +15,10 @@ Rules (digit runs are maximal: never preceded or followed by another digit or La
 
 Each entity carries ``extractor`` (the class name), ``start``/``end`` in the normalised text,
 ``confidence_entity`` (Rasa's key, as DIET uses) and the same number as ``confidence``.
+
+Placed after DIETClassifier (and before EntitySynonymMapper) it also tidies the learnt entities: a name
+that the tokenizer split into characters and DIET tagged piece by piece (努尔|艾力) is merged back into
+one entity, and a learnt entity overlapping a number found here is dropped (numbers belong to patterns).
 """
 
 from __future__ import annotations
@@ -97,6 +101,39 @@ def extract_pattern_entities(text: str) -> list[dict[str, Any]]:
     return sorted(entities, key=lambda e: e["start"])
 
 
+def reconcile_learnt_entities(text: str, entities: list[dict[str, Any]], owner: str) -> list[dict[str, Any]]:
+    """Merge touching learnt entities of one type and drop learnt ones that overlap ``owner``'s entities.
+
+    Entities whose ``extractor`` is ``owner`` (the pattern extractor) are kept as they are.
+    """
+    ours = [e for e in entities if e.get("extractor") == owner]
+    learnt = sorted(
+        (e for e in entities if e.get("extractor") != owner and "start" in e and "end" in e),
+        key=lambda e: e["start"],
+    )
+    others = [e for e in entities if e.get("extractor") != owner and ("start" not in e or "end" not in e)]
+    merged: list[dict[str, Any]] = []
+    for e in learnt:
+        if any(o["start"] < e["end"] and e["start"] < o["end"] for o in ours):
+            continue
+        prev = merged[-1] if merged else None
+        if (
+            prev is not None
+            and prev["entity"] == e["entity"]
+            and prev.get("extractor") == e.get("extractor")
+            and prev["end"] == e["start"]
+        ):
+            prev["end"] = e["end"]
+            prev["value"] = text[prev["start"] : prev["end"]]
+            if "confidence_entity" in prev or "confidence_entity" in e:
+                prev["confidence_entity"] = min(
+                    prev.get("confidence_entity", 1.0), e.get("confidence_entity", 1.0)
+                )
+            continue
+        merged.append(dict(e))
+    return sorted(ours + merged, key=lambda e: e["start"]) + others
+
+
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
 class PatternEntityExtractor(GraphComponent, EntityExtractorMixin):
     """Adds id_number, phone_number, bank_card, sms_code and option entities found by patterns."""
@@ -121,11 +158,12 @@ class PatternEntityExtractor(GraphComponent, EntityExtractorMixin):
         return cls(config)
 
     def process(self, messages: list[Message]) -> list[Message]:
-        """Append the pattern entities of each message to its ENTITIES."""
+        """Add the pattern entities of each message to its ENTITIES and tidy the learnt ones."""
         for message in messages:
             text = message.get(TEXT)
             if not isinstance(text, str) or text.startswith("/"):
                 continue
             found = self.add_extractor_name(extract_pattern_entities(text))
-            message.set(ENTITIES, message.get(ENTITIES, []) + found, add_to_output=True)
+            entities = reconcile_learnt_entities(text, message.get(ENTITIES, []) + found, self.name)
+            message.set(ENTITIES, entities, add_to_output=True)
         return messages

@@ -18,14 +18,17 @@ import rasa.shared.utils.io  # noqa: E402
 from rasa.engine import validation  # noqa: E402
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe  # noqa: E402
 from rasa.engine.recipes.recipe import Recipe  # noqa: E402
+from rasa.nlu.tokenizers.jieba_tokenizer import JiebaTokenizer  # noqa: E402
 from rasa.shared.data import TrainingType  # noqa: E402
 
+from dialects.components.jieba_tokenizer import DomainJiebaTokenizer  # noqa: E402
 from dialects.components.number_normalizer import SpokenNumberNormalizer  # noqa: E402
 from dialects.components.pattern_entities import PatternEntityExtractor  # noqa: E402
 
 CONFIG = Path(__file__).resolve().parents[2] / "config.yml"
 NORMALIZER = "dialects.components.number_normalizer.SpokenNumberNormalizer"
 EXTRACTOR = "dialects.components.pattern_entities.PatternEntityExtractor"
+TOKENIZER = "dialects.components.jieba_tokenizer.DomainJiebaTokenizer"
 
 
 @pytest.fixture(scope="module")
@@ -43,13 +46,17 @@ def test_components_are_registered_with_the_recipe() -> None:
     assert not normalizer.is_trainable
     assert extractor.types == {DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR}
     assert not extractor.is_trainable
+    tokenizer = registered[DomainJiebaTokenizer.__name__]
+    assert tokenizer.types == {DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER}
 
 
 def test_pipeline_names_our_components_first() -> None:
     config = rasa.shared.utils.io.read_config_file(str(CONFIG))
     names = [step["name"] for step in config["pipeline"]]
     assert names[0] == NORMALIZER
-    assert names.index(EXTRACTOR) > names.index("JiebaTokenizer")
+    assert names[1] == TOKENIZER
+    # after DIET: it also merges DIET's piecewise names and drops learnt entities on numbers
+    assert names.index("DIETClassifier") < names.index(EXTRACTOR) < names.index("EntitySynonymMapper")
 
 
 def test_graph_schemas_validate(model_configuration) -> None:
@@ -63,14 +70,30 @@ def test_normaliser_runs_before_the_tokenizer_in_training_and_prediction(model_c
     [jieba_train] = [
         name
         for name, node in train.items()
-        if node.uses.__name__ == "JiebaTokenizer" and name.startswith("run_")
+        if issubclass(node.uses, JiebaTokenizer) and name.startswith("run_")
     ]
     assert train[jieba_train].needs["training_data"] == norm_node
 
     predict = model_configuration.predict_schema.nodes
     [norm_predict] = [name for name, node in predict.items() if node.uses is SpokenNumberNormalizer]
     assert predict[norm_predict].fn == "process"
-    [jieba_predict] = [name for name, node in predict.items() if node.uses.__name__ == "JiebaTokenizer"]
+    [jieba_predict] = [name for name, node in predict.items() if issubclass(node.uses, JiebaTokenizer)]
     assert predict[jieba_predict].needs["messages"] == norm_predict
     [extractor_node] = [name for name, node in predict.items() if node.uses is PatternEntityExtractor]
     assert predict[extractor_node].fn == "process"
+
+
+def test_tokenizer_without_hmm_keeps_unknown_names_apart(tmp_path) -> None:
+    from rasa.engine.graph import ExecutionContext, GraphSchema
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+    from rasa.engine.storage.resource import Resource
+    from rasa.shared.nlu.training_data.message import Message
+
+    config = {**DomainJiebaTokenizer.get_default_config(), "hmm": False}
+    tokenizer = DomainJiebaTokenizer.create(
+        config, LocalModelStorage(tmp_path), Resource("tok"), ExecutionContext(GraphSchema({}), "t")
+    )
+    words = [t.text for t in tokenizer.tokenize(Message(data={"text": "叫史航"}), "text")]
+    assert words == ["叫", "史", "航"]  # with jieba's HMM this is one token, "叫史航"
+    digits = [t.text for t in tokenizer.tokenize(Message(data={"text": "手机13812345678"}), "text")]
+    assert "13812345678" in digits

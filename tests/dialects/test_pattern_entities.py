@@ -176,3 +176,26 @@ def test_intent_triggers_are_untouched(components) -> None:
     [message] = extractor.process(normalizer.process([message]))
     assert message.get("text") == '/inform{"phone_number": "138 1234 5678"}'
     assert not message.get("entities")
+
+
+def test_learnt_name_pieces_are_merged_and_numbers_win() -> None:
+    from dialects.components.pattern_entities import reconcile_learnt_entities
+
+    text = "我叫努尔艾力，手机13812345678"
+    diet = [
+        {"entity": "name", "start": 2, "end": 4, "value": "努尔", "extractor": "DIETClassifier"},
+        {"entity": "name", "start": 4, "end": 6, "value": "艾力", "extractor": "DIETClassifier"},
+        {"entity": "name", "start": 9, "end": 12, "value": "138", "extractor": "DIETClassifier"},
+    ]
+    ours = [dict(e, extractor="PatternEntityExtractor") for e in extract_pattern_entities(text)]
+    result = reconcile_learnt_entities(text, diet + ours, "PatternEntityExtractor")
+    assert [(e["entity"], e["value"]) for e in result] == [
+        ("name", "努尔艾力"),
+        ("phone_number", "13812345678"),
+    ]
+    # names separated by anything stay separate
+    two = [
+        {"entity": "name", "start": 0, "end": 2, "value": "张三", "extractor": "DIETClassifier"},
+        {"entity": "name", "start": 3, "end": 5, "value": "李四", "extractor": "DIETClassifier"},
+    ]
+    assert len(reconcile_learnt_entities("张三和李四", two, "PatternEntityExtractor")) == 2

@@ -1,0 +1,1 @@
+"""The dialogue: domain, rules and stories (data), plus the Rasa server launcher."""
