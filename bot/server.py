@@ -22,7 +22,7 @@ from rasa.core.actions.action import RemoteAction
 def _cache_event_type_lookup() -> None:
     lookup = events.Event.resolve_by_type
 
-    @functools.lru_cache(maxsize=None)
+    @functools.cache
     def resolve_by_type(type_name: str, default: Any = None) -> Any:
         return lookup(type_name, default)
 
