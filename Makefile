@@ -2,7 +2,10 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-PYTHON310 ?= $(firstword $(shell command -v python3.10 2>/dev/null) $(wildcard /root/.pyenv/versions/3.10.*/bin/python) $(wildcard $(HOME)/.pyenv/versions/3.10.*/bin/python))
+# The first candidate that really runs Python 3.10 (a pyenv shim may exist without being active).
+PYTHON310 := $(or $(PYTHON310),$(shell for p in $(wildcard /root/.pyenv/versions/3.10.*/bin/python $(HOME)/.pyenv/versions/3.10.*/bin/python) \
+	$$(command -v python3.10 2>/dev/null); do "$$p" -c 'import sys; assert sys.version_info[:2] == (3, 10)' \
+	2>/dev/null && { echo "$$p"; break; }; done))
 VENV := .venv
 BIN := $(VENV)/bin
 REQS_HASH := $(shell cat requirements.txt requirements-dev.txt | sha256sum | cut -c1-12)
