@@ -11,7 +11,7 @@ from rasa_sdk.types import DomainDict
 from actions import backend
 from actions.asking import AskAction
 from actions.backend import BackendError
-from actions.common import StageValidation, is_fresh
+from actions.common import StageValidation, is_fresh, latest_text
 from actions.parsing import clean_name, digit_runs, find_id_number
 
 
@@ -60,7 +60,13 @@ class ValidateIdentityForm(StageValidation):
     async def validate_name(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        name = clean_name(str(value))
+        # DIET may tag stray tokens as names (Rasa keeps the last one): fall back to every name entity
+        # in the message, then to the sentence itself ("我叫张三,身份证号…").
+        candidates = [str(value)] + [
+            str(e["value"]) for e in tracker.latest_message.get("entities", []) if e.get("entity") == "name"
+        ]
+        candidates.append(latest_text(tracker))
+        name = next((found for found in map(clean_name, candidates) if found), None)
         if name is None:
             return self.reject(dispatcher, tracker, "name", "utter_invalid_name")
         return {"name": name}
