@@ -81,7 +81,7 @@ test-unit: $(VENV_STAMP)
 # Rasa's own tests: test stories (dialogue) and the held-out NLU split, with reports in results/.
 test-rasa: $(MODEL)
 	$(RASA) test core --model $(MODEL) --stories tests/stories --out results/core --fail-on-prediction-errors
-	$(RASA_ENV) $(BIN)/python benchmarks/eval_nlu.py --model $(MODEL)
+	$(RASA_ENV) $(BIN)/python benchmarks/eval_nlu.py $(MODEL)
 
 test-e2e: $(MODEL)
 	MODEL=$(MODEL) $(RASA_ENV) $(BIN)/pytest -q -m e2e
@@ -89,7 +89,7 @@ test-e2e: $(MODEL)
 test: lint validate test-unit test-rasa test-e2e
 
 eval-nlu: $(MODEL)
-	$(RASA_ENV) $(BIN)/python benchmarks/eval_nlu.py --model $(MODEL)
+	$(RASA_ENV) $(BIN)/python benchmarks/eval_nlu.py $(MODEL)
 
 bench: $(MODEL)
 	MODEL=$(MODEL) $(RASA_ENV) $(BIN)/python benchmarks/chat_latency.py
