@@ -187,12 +187,17 @@ def _quiet_logs() -> None:
     """Rasa logs every parse at debug level through structlog; keep the report readable."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
-    warnings.filterwarnings("ignore")
-    from rasa.utils.log_utils import configure_structlog
+    with warnings.catch_warnings():  # import-time deprecation noise from rasa's dependencies
+        warnings.simplefilter("ignore")
+        import jieba
+        import rasa.core.agent  # noqa: F401
+        from rasa.utils.log_utils import configure_structlog
 
+    warnings.filterwarnings("ignore")
     configure_structlog(logging.ERROR)
+    jieba.setLogLevel(logging.ERROR)
     logging.getLogger().setLevel(logging.ERROR)
-    for name in ("rasa", "tensorflow", "absl", "jieba", "sanic", "asyncio", "root"):
+    for name in ("rasa", "tensorflow", "absl", "jieba", "sanic", "asyncio"):
         logging.getLogger(name).setLevel(logging.ERROR)
 
 
