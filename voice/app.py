@@ -94,11 +94,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
 
     @app.post("/api/chat", response_model=ChatResponse, responses=ERRORS)
     async def chat(body: ChatRequest) -> ChatResponse:
-        text = body.text.strip()
-        if not text:
-            raise ApiError(422, "empty_text", "text must not be empty")
-        if len(text) > settings.max_text_chars:
-            raise ApiError(422, "text_too_long", f"text is limited to {settings.max_text_chars} characters")
+        text = _checked_text(body.text, settings.max_text_chars)
         metadata = {"channel": body.channel or "app"}
         replies = await engine.send(body.sender_id, text, metadata)
         tracker = await engine.tracker(body.sender_id)
@@ -115,11 +111,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
 
     @app.post("/api/nlu/parse", response_model=ParseResponse, responses=ERRORS)
     async def parse(body: ParseRequest) -> ParseResponse:
-        text = body.text.strip()
-        if not text:
-            raise ApiError(422, "empty_text", "text must not be empty")
-        if len(text) > settings.max_text_chars:
-            raise ApiError(422, "text_too_long", f"text is limited to {settings.max_text_chars} characters")
+        text = _checked_text(body.text, settings.max_text_chars)
         result = await engine.parse(text)
         intent = result.get("intent") or {}
         return ParseResponse(
@@ -141,6 +133,15 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         return JSONResponse(response.json(), status_code=response.status_code)
 
     return app
+
+
+def _checked_text(raw: str, limit: int) -> str:
+    text = raw.strip()
+    if not text:
+        raise ApiError(422, "empty_text", "text must not be empty")
+    if len(text) > limit:
+        raise ApiError(422, "text_too_long", f"text is limited to {limit} characters")
+    return text
 
 
 def _chat_response(sender_id: str, replies: list[dict[str, Any]], tracker: dict[str, Any]) -> ChatResponse:
