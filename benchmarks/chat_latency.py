@@ -2,7 +2,7 @@
 
 Ten conversations are run twice at the same time: back to back with no pause (saturation: every
 turn queues behind the others on 2 cores) and with a pause between turns the way people answer
-(--think-ms, 1 s by default; real users take longer).
+(--think-ms, 3 s on average, varied per turn and start; real users often take longer).
 
 Usage: make bench  (starts the services on test ports), or
        BASE_URL=http://127.0.0.1:8000 python benchmarks/chat_latency.py  (services already running).
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import random
 import statistics
 import sys
 import tempfile
@@ -34,12 +35,20 @@ class TimedConversation(Conversation):
         self.latencies_ms: list[float] = []
 
     def say(self, text: str) -> dict:
-        if self.turns and self.think_s:
-            time.sleep(self.think_s)
+        if self.think_s:
+            # people answer at different speeds, and do not all start at the same moment
+            time.sleep(
+                random.uniform(0.5, 1.5) * self.think_s if self.turns else random.uniform(0, self.think_s)
+            )
         start = time.perf_counter()
         result = super().say(text)
         self.latencies_ms.append((time.perf_counter() - start) * 1000)
         return result
+
+
+def random_birth_date() -> str:
+    """Adults born 1960-1999: repeated runs on one database must not reuse an opened customer's ID."""
+    return f"19{random.randint(60, 99)}{random.randint(1, 12):02d}{random.randint(1, 28):02d}"
 
 
 def open_account(base_url: str, think_s: float = 0.0) -> TimedConversation:
@@ -51,7 +60,7 @@ def open_account(base_url: str, think_s: float = 0.0) -> TimedConversation:
             user.say(text)
         user.say(user.sms_code(phone))
         for text in [
-            f"我叫张伟,身份证号{resident_id('19800101')}",
+            f"我叫张伟,身份证号{resident_id(random_birth_date())}",
             "对",
             "好了",
             "2",
@@ -103,7 +112,7 @@ def main() -> None:
     )
     parser.add_argument("--sequential", type=int, default=10, help="conversations one after another")
     parser.add_argument("--concurrent", type=int, default=10, help="conversations at the same time")
-    parser.add_argument("--think-ms", type=int, default=1000, help="pause between a user's turns")
+    parser.add_argument("--think-ms", type=int, default=3000, help="average pause between a user's turns")
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} CPUs; each conversation opens one account (15 turns)")
     think_s = args.think_ms / 1000
