@@ -1,27 +1,30 @@
 """Compliance rules, as data (data/compliance.yml): age, duplicate customer, blocked list, failed attempts.
 
 `evaluate` is pure: the services gather the facts, this module decides. Every hit comes back as a reason
-with a stable code (for the dialogue) and a Chinese text (for the reviewer and the customer).
+with a stable code (for the dialogue) and a Chinese text (for the reviewer and the customer). The reason is
+stored with its parameters, so that `localized_reasons` can give the customer its text in their language.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import yaml
 
 from backend.config import ConfigError, Settings
-from backend.content import load_yaml, pick_text
+from backend.content import DEFAULT_LANG, load_yaml, pick_text
 
 
 @dataclass(frozen=True)
 class Reason:
     code: str
-    text: str
+    text: str  # in zh: what the reviewer reads and the application keeps
+    params: dict[str, Any] = field(default_factory=dict, compare=False)
 
-    def as_dict(self) -> dict[str, str]:
-        return {"code": self.code, "text": self.text}
+    def as_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "text": self.text, "params": dict(self.params)}
 
 
 @dataclass(frozen=True)
@@ -41,9 +44,10 @@ class Rules:
     blocked_ids: frozenset[str]
     texts: dict[str, dict[str, str]]
 
-    def reason(self, code: str, lang: str | None = "zh", **params: object) -> Reason:
+    def reason(self, code: str, lang: str | None = DEFAULT_LANG, **params: Any) -> Reason:
+        params = {"min_age": self.min_age, **params}
         text, _ = pick_text(self.texts[code], lang)
-        return Reason(code, text.format(min_age=self.min_age, **params))
+        return Reason(code, text.format(**params), params)
 
 
 def load_rules(settings: Settings, extra_blocked: Iterable[str] = ()) -> Rules:
@@ -68,6 +72,29 @@ def load_rules(settings: Settings, extra_blocked: Iterable[str] = ()) -> Rules:
         blocked_ids=frozenset(blocked),
         texts=data["reasons"],
     )
+
+
+def localized_reasons(stored: list[dict[str, Any]], lang: str | None) -> tuple[list[dict[str, str]], str]:
+    """Stored reasons ({code, text, params}) as {code, text} in `lang`, and the language served.
+
+    zh is the stored text itself (the record). Another language is rendered from compliance.yml; all the
+    reasons are served in one language, so when one cannot be (no translation, or a reason stored before
+    its parameters were kept) they all keep the stored zh text.
+    """
+    plain = [{"code": r["code"], "text": r["text"]} for r in stored]
+    if not lang or lang == DEFAULT_LANG or not stored:
+        return plain, DEFAULT_LANG
+    texts = load_yaml("compliance.yml")["reasons"]
+    rendered = []
+    for reason in stored:
+        template = texts.get(reason["code"], {}).get(lang)
+        if template is None:
+            return plain, DEFAULT_LANG
+        try:
+            rendered.append({"code": reason["code"], "text": template.format(**(reason.get("params") or {}))})
+        except (KeyError, IndexError):
+            return plain, DEFAULT_LANG
+    return rendered, lang
 
 
 def evaluate(facts: Facts, rules: Rules) -> list[Reason]:

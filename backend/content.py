@@ -10,6 +10,10 @@ import yaml
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 DEFAULT_LANG = "zh"
+# The languages the texts are written in (design/languages.md): Mandarin, written Cantonese (traditional
+# characters), Tibetan, Uyghur (Arabic script). Dialects of Mandarin are served zh. The API refuses any other
+# code; a text that lacks one of these languages is served in zh.
+LANGS = ("zh", "yue", "bo", "ug")
 
 
 @cache
@@ -46,6 +50,13 @@ def agreements(lang: str | None) -> dict[str, Any]:
         for d in docs
     ]
     return {"version": str(data["version"]), "documents": documents, "lang": served}
+
+
+def sms_code_message(code: str, ttl_s: int, lang: str | None) -> tuple[str, str]:
+    """The SMS that carries a verification code, and the language it is written in."""
+    minutes = max(1, ttl_s // 60)  # rounded down: the message never promises more time than the code has
+    text, served = pick_text(load_yaml("sms.yml")["code_message"], lang)
+    return text.format(code=code, minutes=minutes), served
 
 
 def agreement_versions() -> tuple[str, dict[str, str]]:

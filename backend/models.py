@@ -97,6 +97,8 @@ class SandboxOutbox(Base):
     phone_hmac = Column(DIGEST, nullable=False, index=True)
     phone_masked = Column(String(16), nullable=False)
     code = Column(String(6), nullable=False)
+    text = Column(Text)  # the whole message, in the conversation's language (migration 0002)
+    lang = Column(String(8))
     sent_at = Column(DateTime, nullable=False)
     expires_at = Column(DateTime, nullable=False)
 

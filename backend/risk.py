@@ -39,6 +39,7 @@ class RiskResult:
     level_name: str
     lowest_category: bool
     notice: str | None
+    lang: str = DEFAULT_LANG  # the language of level_name and notice
 
 
 @lru_cache(maxsize=1)
@@ -59,7 +60,10 @@ def questionnaire() -> Questionnaire:
 
 def questions_in(lang: str | None) -> dict[str, Any]:
     q = questionnaire()
-    served = lang if lang and all(lang in item["text"] for item in q.questions) else DEFAULT_LANG
+    complete = lang and all(
+        lang in item["text"] and all(lang in option for option in item["options"]) for item in q.questions
+    )
+    served = lang if complete else DEFAULT_LANG
     return {
         "version": q.version,
         "lang": served,
@@ -79,10 +83,13 @@ def score(answers: list[int], lang: str | None = DEFAULT_LANG) -> RiskResult:
     total = sum(answers)
     band = next(b for b in q.bands if b.low <= total <= b.high)
     lowest = band.level == q.lowest_level
+    # One language for the answer: the notice names the level, so the two never differ in language.
+    served = lang if lang and lang in band.names and (not lowest or lang in q.lowest_notice) else DEFAULT_LANG
     return RiskResult(
         score=total,
         level=band.level,
-        level_name=pick_text(band.names, lang)[0],
+        level_name=pick_text(band.names, served)[0],
         lowest_category=lowest,
-        notice=pick_text(q.lowest_notice, lang)[0] if lowest else None,
+        notice=pick_text(q.lowest_notice, served)[0] if lowest else None,
+        lang=served,
     )

@@ -39,7 +39,9 @@ class ApplicationOut(BaseModel):
     bank_name: str | None
     card_masked: str | None
     account_number: str | None
-    review_reasons: list[str] = Field(..., description="Chinese texts, one per compliance hit")
+    review_reasons: list[str] = Field(
+        ..., description="one text per compliance hit, in the language asked for (zh when untranslated)"
+    )
     refusal_reason: str | None
     created_at: datetime
     updated_at: datetime
@@ -136,6 +138,7 @@ class RiskOut(BaseModel):
     lowest_category: bool
     notice: str | None
     application: ApplicationOut
+    lang: str = Field("zh", description="the language of level_name and notice")
 
 
 class NoticeOut(BaseModel):
@@ -186,6 +189,7 @@ class SubmitOut(BaseModel):
     account_number: str | None
     review_reasons: list[str]
     application: ApplicationOut
+    lang: str = Field("zh", description="the language of review_reasons")
 
 
 class HandoffIn(BaseModel):
@@ -210,3 +214,5 @@ class SandboxSmsOut(BaseModel):
     code: str
     sent_at: datetime
     expires_at: datetime
+    text: str | None = Field(None, description="the message as sent, in the conversation's language")
+    lang: str | None = Field(None, description="the language of text")

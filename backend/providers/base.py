@@ -40,6 +40,14 @@ class SmsSender(Provider):
     def send_code(self, phone: str, code: str, ttl_s: int, sent_at: datetime) -> None:
         """Deliver a verification code to a mainland mobile number; raise ProviderError on failure."""
 
+    def send_code_message(
+        self, phone: str, code: str, ttl_s: int, sent_at: datetime, text: str, lang: str
+    ) -> None:
+        """What the service calls: the code and `text`, the whole message in the customer's language
+        (`lang`: zh, yue, bo or ug; data/sms.yml). Override it to send the text, or to pick a carrier-approved
+        template per language; the default sends the code through `send_code`, as before languages."""
+        self.send_code(phone, code, ttl_s, sent_at)
+
 
 @dataclass(frozen=True)
 class IdentityResult:

@@ -75,17 +75,29 @@ class SandboxSmsSender(SmsSender):
         return cls(context)
 
     def send_code(self, phone: str, code: str, ttl_s: int, sent_at: datetime) -> None:
+        self._store(phone, code, ttl_s, sent_at, None, None)
+
+    def send_code_message(
+        self, phone: str, code: str, ttl_s: int, sent_at: datetime, text: str, lang: str
+    ) -> None:
+        self._store(phone, code, ttl_s, sent_at, text, lang)
+
+    def _store(
+        self, phone: str, code: str, ttl_s: int, sent_at: datetime, text: str | None, lang: str | None
+    ) -> None:
         with self._database.transaction() as tx:
             tx.session.add(
                 SandboxOutbox(
                     phone_hmac=self._vault.digest("phone", phone),
                     phone_masked=mask_phone(phone),
                     code=code,
+                    text=text,
+                    lang=lang,
                     sent_at=to_db(sent_at),
                     expires_at=to_db(sent_at + timedelta(seconds=ttl_s)),
                 )
             )
-        log.info("sandbox SMS to %s", mask_phone(phone))
+        log.info("sandbox SMS to %s (%s)", mask_phone(phone), lang or "code only")
 
 
 class SandboxIdentityVerifier(IdentityVerifier):

@@ -1,10 +1,10 @@
-"""Application lifecycle routes."""
+"""Application lifecycle routes. Each takes `lang` for the texts in the Application (review reasons)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from backend.routes import errors, get_services
+from backend.routes import errors, get_lang, get_services
 from backend.schemas import ApplicationOut, ConsentIn, CreateApplicationIn, SubmitOut
 from backend.services import Services, applications, submit
 
@@ -12,37 +12,54 @@ router = APIRouter(prefix="/applications", tags=["applications"])
 
 
 @router.post("", response_model=ApplicationOut, status_code=201, responses=errors(422))
-def create(body: CreateApplicationIn, ctx: Services = Depends(get_services)) -> ApplicationOut:
-    return applications.create(ctx, body.sender_id, body.channel)
+def create(
+    body: CreateApplicationIn, lang: str = Depends(get_lang), ctx: Services = Depends(get_services)
+) -> ApplicationOut:
+    return applications.create(ctx, body.sender_id, body.channel, lang)
 
 
-@router.get("/{application_id}", response_model=ApplicationOut, responses=errors(404))
-def get(application_id: str, ctx: Services = Depends(get_services)) -> ApplicationOut:
-    return applications.get(ctx, application_id)
+@router.get("/{application_id}", response_model=ApplicationOut, responses=errors(404, 422))
+def get(
+    application_id: str, lang: str = Depends(get_lang), ctx: Services = Depends(get_services)
+) -> ApplicationOut:
+    return applications.get(ctx, application_id, lang)
 
 
 @router.post("/{application_id}/consent", response_model=ApplicationOut, responses=errors(404, 409, 422))
-def consent(application_id: str, body: ConsentIn, ctx: Services = Depends(get_services)) -> ApplicationOut:
+def consent(
+    application_id: str,
+    body: ConsentIn,
+    lang: str = Depends(get_lang),
+    ctx: Services = Depends(get_services),
+) -> ApplicationOut:
     return applications.record_consent(
-        ctx, application_id, body.accepted, body.notice_version, body.utterance, body.channel
+        ctx, application_id, body.accepted, body.notice_version, body.utterance, body.channel, lang
     )
 
 
-@router.post("/{application_id}/submit", response_model=SubmitOut, responses=errors(404, 409))
-def submit_application(application_id: str, ctx: Services = Depends(get_services)) -> SubmitOut:
-    return submit.submit(ctx, application_id)
+@router.post("/{application_id}/submit", response_model=SubmitOut, responses=errors(404, 409, 422))
+def submit_application(
+    application_id: str, lang: str = Depends(get_lang), ctx: Services = Depends(get_services)
+) -> SubmitOut:
+    return submit.submit(ctx, application_id, lang)
 
 
-@router.post("/{application_id}/pause", response_model=ApplicationOut, responses=errors(404, 409))
-def pause(application_id: str, ctx: Services = Depends(get_services)) -> ApplicationOut:
-    return applications.pause(ctx, application_id)
+@router.post("/{application_id}/pause", response_model=ApplicationOut, responses=errors(404, 409, 422))
+def pause(
+    application_id: str, lang: str = Depends(get_lang), ctx: Services = Depends(get_services)
+) -> ApplicationOut:
+    return applications.pause(ctx, application_id, lang)
 
 
-@router.post("/{application_id}/cancel", response_model=ApplicationOut, responses=errors(404, 409))
-def cancel(application_id: str, ctx: Services = Depends(get_services)) -> ApplicationOut:
-    return applications.cancel(ctx, application_id)
+@router.post("/{application_id}/cancel", response_model=ApplicationOut, responses=errors(404, 409, 422))
+def cancel(
+    application_id: str, lang: str = Depends(get_lang), ctx: Services = Depends(get_services)
+) -> ApplicationOut:
+    return applications.cancel(ctx, application_id, lang)
 
 
-@router.delete("/{application_id}", response_model=ApplicationOut, responses=errors(404, 409))
-def delete(application_id: str, ctx: Services = Depends(get_services)) -> ApplicationOut:
-    return applications.delete(ctx, application_id)
+@router.delete("/{application_id}", response_model=ApplicationOut, responses=errors(404, 409, 422))
+def delete(
+    application_id: str, lang: str = Depends(get_lang), ctx: Services = Depends(get_services)
+) -> ApplicationOut:
+    return applications.delete(ctx, application_id, lang)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 
 from backend import content, risk
-from backend.routes import errors, get_services
+from backend.routes import errors, get_lang, get_services
 from backend.schemas import AgreementsOut, IdNumberIn, IdValidOut, NoticeOut, QuestionnaireOut
 from backend.services import Services
 from backend.services.identity import check_id_number
@@ -13,18 +13,18 @@ from backend.services.identity import check_id_number
 router = APIRouter(tags=["reference"])
 
 
-@router.get("/notices/current", response_model=NoticeOut)
-def current_notice(lang: str = "zh") -> NoticeOut:
+@router.get("/notices/current", response_model=NoticeOut, responses=errors(422))
+def current_notice(lang: str = Depends(get_lang)) -> NoticeOut:
     return NoticeOut(**content.notice(lang))
 
 
-@router.get("/risk/questionnaire", response_model=QuestionnaireOut)
-def questionnaire(lang: str = "zh") -> QuestionnaireOut:
+@router.get("/risk/questionnaire", response_model=QuestionnaireOut, responses=errors(422))
+def questionnaire(lang: str = Depends(get_lang)) -> QuestionnaireOut:
     return QuestionnaireOut(**risk.questions_in(lang))
 
 
-@router.get("/agreements", response_model=AgreementsOut)
-def agreements(lang: str = "zh") -> AgreementsOut:
+@router.get("/agreements", response_model=AgreementsOut, responses=errors(422))
+def agreements(lang: str = Depends(get_lang)) -> AgreementsOut:
     return AgreementsOut(**content.agreements(lang))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from backend import content
+from backend.content import DEFAULT_LANG
 from backend.db import from_db, to_db
 from backend.errors import ApiError
 from backend.models import AgreementSignature
@@ -13,7 +14,12 @@ from backend.validation.masking import redact
 
 
 def sign(
-    ctx: Services, application_id: str, utterance: str, channel: str, audio_sha256: str | None
+    ctx: Services,
+    application_id: str,
+    utterance: str,
+    channel: str,
+    audio_sha256: str | None,
+    lang: str = DEFAULT_LANG,
 ) -> SignOut:
     # Whether the utterance is a clear yes is the dialogue's decision; here it is kept as evidence.
     bundle_version, documents = content.agreement_versions()
@@ -48,5 +54,5 @@ def sign(
             signed=True,
             version=bundle_version,
             signed_at=from_db(signed_at),
-            application=snapshot(application),
+            application=snapshot(application, lang),
         )

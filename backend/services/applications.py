@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 
 from backend import content
+from backend.content import DEFAULT_LANG
 from backend.db import Tx, to_db
 from backend.errors import ApiError, not_in_progress
 from backend.models import (
@@ -41,7 +42,7 @@ def new_id(prefix: str) -> str:
     return f"{prefix}_{secrets.token_hex(10)}"
 
 
-def create(ctx: Services, sender_id: str, channel: str) -> ApplicationOut:
+def create(ctx: Services, sender_id: str, channel: str, lang: str = DEFAULT_LANG) -> ApplicationOut:
     with ctx.db.transaction() as tx:
         now = to_db(tx.now)
         application = Application(
@@ -55,16 +56,22 @@ def create(ctx: Services, sender_id: str, channel: str) -> ApplicationOut:
         tx.session.add(application)
         tx.audit("application.created", application.id, channel=channel)
         log.info("application %s created (channel %s)", application.id, channel)
-        return snapshot(application)
+        return snapshot(application, lang)
 
 
-def get(ctx: Services, application_id: str) -> ApplicationOut:
+def get(ctx: Services, application_id: str, lang: str = DEFAULT_LANG) -> ApplicationOut:
     with ctx.db.session() as session:
-        return snapshot(load(session, application_id))
+        return snapshot(load(session, application_id), lang)
 
 
 def record_consent(
-    ctx: Services, application_id: str, accepted: bool, notice_version: str, utterance: str, channel: str
+    ctx: Services,
+    application_id: str,
+    accepted: bool,
+    notice_version: str,
+    utterance: str,
+    channel: str,
+    lang: str = DEFAULT_LANG,
 ) -> ApplicationOut:
     current = content.notice(None)["version"]
     if notice_version != current:
@@ -101,20 +108,20 @@ def record_consent(
             notice_version=notice_version,
             channel=channel,
         )
-        return snapshot(application)
+        return snapshot(application, lang)
 
 
-def pause(ctx: Services, application_id: str) -> ApplicationOut:
+def pause(ctx: Services, application_id: str, lang: str = DEFAULT_LANG) -> ApplicationOut:
     with ctx.db.transaction() as tx:
         application = load(tx.session, application_id, for_update=True)
         require_in_progress(application)
         application.paused_at = to_db(tx.now)
         touch(application, tx.now)
         tx.audit("application.paused", application.id)
-        return snapshot(application)
+        return snapshot(application, lang)
 
 
-def cancel(ctx: Services, application_id: str) -> ApplicationOut:
+def cancel(ctx: Services, application_id: str, lang: str = DEFAULT_LANG) -> ApplicationOut:
     with ctx.db.transaction() as tx:
         application = load(tx.session, application_id, for_update=True)
         if application.status not in (IN_PROGRESS, MANUAL_REVIEW):
@@ -123,14 +130,14 @@ def cancel(ctx: Services, application_id: str) -> ApplicationOut:
         application.cancel_reason = "user_request"
         touch(application, tx.now)
         tx.audit("application.cancelled", application.id, reason="user_request")
-        return snapshot(application)
+        return snapshot(application, lang)
 
 
-def delete(ctx: Services, application_id: str) -> ApplicationOut:
+def delete(ctx: Services, application_id: str, lang: str = DEFAULT_LANG) -> ApplicationOut:
     with ctx.db.transaction() as tx:
         application = load(tx.session, application_id, for_update=True)
         if application.status == DELETED:
-            return snapshot(application)
+            return snapshot(application, lang)
         if application.status == APPROVED:
             # An opened account's records must be kept (securities law: at least 20 years); PIPL art. 47
             # exempts data a law requires to keep. Closing the account is a branch procedure.
@@ -144,7 +151,7 @@ def delete(ctx: Services, application_id: str) -> ApplicationOut:
         touch(application, tx.now)
         tx.audit("application.deleted", application.id, erased=erased)
         log.info("application %s deleted, personal data erased", application.id)
-        return snapshot(application)
+        return snapshot(application, lang)
 
 
 def erase_personal_data(tx: Tx, application: Application) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from backend import risk
+from backend.content import DEFAULT_LANG
 from backend.db import to_db
 from backend.errors import ApiError
 from backend.models import RiskAssessment
@@ -11,14 +12,14 @@ from backend.services.common import load, require_in_progress, snapshot, touch
 from backend.services.context import Services
 
 
-def assess(ctx: Services, application_id: str, answers: list[int]) -> RiskOut:
+def assess(ctx: Services, application_id: str, answers: list[int], lang: str = DEFAULT_LANG) -> RiskOut:
     with ctx.db.transaction() as tx:
         application = load(tx.session, application_id, for_update=True)
         require_in_progress(application)
         if application.identity_verified_at is None:
             raise ApiError(409, "identity_required", "The identity step comes first.")
         try:
-            result = risk.score(answers)
+            result = risk.score(answers, lang)
         except risk.InvalidAnswers as exc:
             count = len(risk.questionnaire().questions)
             raise ApiError(
@@ -44,5 +45,6 @@ def assess(ctx: Services, application_id: str, answers: list[int]) -> RiskOut:
             level_name=result.level_name,
             lowest_category=result.lowest_category,
             notice=result.notice,
-            application=snapshot(application),
+            application=snapshot(application, lang),
+            lang=result.lang,
         )

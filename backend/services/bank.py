@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from backend.content import DEFAULT_LANG
 from backend.db import to_db
 from backend.errors import ApiError
 from backend.models import BankBinding
@@ -12,7 +13,7 @@ from backend.services.context import Services
 from backend.validation.bank_card import validate_card
 
 
-def bind_card(ctx: Services, application_id: str, raw_card: str) -> CardOut:
+def bind_card(ctx: Services, application_id: str, raw_card: str, lang: str = DEFAULT_LANG) -> CardOut:
     with ctx.db.transaction() as tx:
         application = load(tx.session, application_id, for_update=True)
         require_in_progress(application)
@@ -55,5 +56,8 @@ def bind_card(ctx: Services, application_id: str, raw_card: str) -> CardOut:
         tx.audit("bank.bound", application.id, card=masked, bank=bank.code)
         log.info("card %s bound for %s", masked, application.id)
         return CardOut(
-            bank_name=bank.name, card_masked=masked, card_last4=card[-4:], application=snapshot(application)
+            bank_name=bank.name,
+            card_masked=masked,
+            card_last4=card[-4:],
+            application=snapshot(application, lang),
         )

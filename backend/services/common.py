@@ -7,6 +7,8 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from backend.compliance import localized_reasons
+from backend.content import DEFAULT_LANG
 from backend.db import from_db, to_db
 from backend.errors import ApiError, not_found, not_in_progress
 from backend.models import Application
@@ -76,9 +78,10 @@ def progress_rank(application: Application) -> int:
     return sum(done_steps(application).values())
 
 
-def snapshot(application: Application) -> ApplicationOut:
+def snapshot(application: Application, lang: str | None = DEFAULT_LANG) -> ApplicationOut:
+    """The Application answer; its review reasons in `lang` (the stored zh text when none is available)."""
     binding = application.bank_binding
-    reasons = application.review_reasons or []
+    reasons, _ = localized_reasons(application.review_reasons or [], lang)
     next_step = None
     if application.status == IN_PROGRESS:
         missing = missing_steps(application)

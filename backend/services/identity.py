@@ -7,6 +7,7 @@ import unicodedata
 
 from sqlalchemy.orm import Session
 
+from backend.content import DEFAULT_LANG
 from backend.db import Tx, to_db
 from backend.errors import ApiError
 from backend.models import Application, Customer, IdentityAttempt
@@ -66,7 +67,9 @@ def is_existing_customer(ctx: Services, session: Session, id_number: str, id_hma
     return ctx.sandbox is not None and id_number in ctx.sandbox.existing_customers
 
 
-def verify_identity(ctx: Services, application_id: str, raw_name: str, raw_id: str) -> ApplicationOut:
+def verify_identity(
+    ctx: Services, application_id: str, raw_name: str, raw_id: str, lang: str = DEFAULT_LANG
+) -> ApplicationOut:
     with ctx.db.transaction() as tx:
         application = load(tx.session, application_id, for_update=True)
         require_in_progress(application)
@@ -126,7 +129,7 @@ def verify_identity(ctx: Services, application_id: str, raw_name: str, raw_id: s
         application.identity_verified_at = to_db(tx.now)
         tx.audit("identity.verified", application.id, id=masked, age=check.age, region=check.region)
         log.info("identity verified for %s (%s)", application.id, masked)
-        return snapshot(application)
+        return snapshot(application, lang)
 
 
 def _mismatch(ctx: Services, tx: Tx, application: Application, masked: str) -> ApiError:
@@ -169,7 +172,7 @@ def start_liveness(ctx: Services, application_id: str) -> LivenessStartOut:
         return LivenessStartOut(session_id=session.session_id, url=session.url, status="pending")
 
 
-def check_liveness(ctx: Services, application_id: str) -> LivenessCheckOut:
+def check_liveness(ctx: Services, application_id: str, lang: str = DEFAULT_LANG) -> LivenessCheckOut:
     with ctx.db.transaction() as tx:
         application = load(tx.session, application_id, for_update=True)
         require_in_progress(application)
@@ -195,4 +198,6 @@ def check_liveness(ctx: Services, application_id: str) -> LivenessCheckOut:
                 tx.audit("liveness.checked", application.id, status=status)
             application.liveness_status = status
             touch(application, tx.now)
-        return LivenessCheckOut(passed=status == "passed", status=status, application=snapshot(application))
+        return LivenessCheckOut(
+            passed=status == "passed", status=status, application=snapshot(application, lang)
+        )

@@ -8,6 +8,8 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
+from backend import content
+from backend.content import DEFAULT_LANG
 from backend.db import Tx, from_db, to_db
 from backend.errors import ApiError
 from backend.models import Application, ConsentRecord, SmsChallenge
@@ -83,11 +85,13 @@ def _issue(ctx: Services, tx: Tx, application: Application, phone: str) -> str:
     return code
 
 
-def _send(ctx: Services, application_id: str, phone: str, code: str) -> CodeSentOut:
+def _send(ctx: Services, application_id: str, phone: str, code: str, lang: str) -> CodeSentOut:
     # Sent after the challenge is committed: an outside call never holds the database's write lock.
     sent_at = ctx.settings.now()
+    ttl_s = ctx.settings.sms_code_ttl_s
+    text, text_lang = content.sms_code_message(code, ttl_s, lang)
     try:
-        ctx.providers.sms.send_code(phone, code, ctx.settings.sms_code_ttl_s, sent_at)
+        ctx.providers.sms.send_code_message(phone, code, ttl_s, sent_at, text, text_lang)
     except ProviderError as exc:
         log.warning("SMS to %s failed for %s: %s", mask_phone(phone), application_id, exc)
         raise provider_failed("SMS") from exc
@@ -99,7 +103,7 @@ def _send(ctx: Services, application_id: str, phone: str, code: str) -> CodeSent
     )
 
 
-def send_code(ctx: Services, application_id: str, raw_phone: str) -> CodeSentOut:
+def send_code(ctx: Services, application_id: str, raw_phone: str, lang: str = DEFAULT_LANG) -> CodeSentOut:
     with ctx.db.transaction() as tx:
         application = load(tx.session, application_id, for_update=True)
         require_in_progress(application)
@@ -111,10 +115,10 @@ def send_code(ctx: Services, application_id: str, raw_phone: str) -> CodeSentOut
                 422, "invalid_phone", "A mainland mobile number has 11 digits and starts with 13-19."
             )
         code = _issue(ctx, tx, application, phone)
-    return _send(ctx, application_id, phone, code)
+    return _send(ctx, application_id, phone, code, lang)
 
 
-def resend_code(ctx: Services, application_id: str) -> CodeSentOut:
+def resend_code(ctx: Services, application_id: str, lang: str = DEFAULT_LANG) -> CodeSentOut:
     with ctx.db.transaction() as tx:
         application = load(tx.session, application_id, for_update=True)
         require_in_progress(application)
@@ -122,10 +126,10 @@ def resend_code(ctx: Services, application_id: str) -> CodeSentOut:
             raise ApiError(409, "no_phone", "No phone number has been given yet.")
         phone = ctx.vault.decrypt(application.phone_enc)
         code = _issue(ctx, tx, application, phone)
-    return _send(ctx, application_id, phone, code)
+    return _send(ctx, application_id, phone, code, lang)
 
 
-def verify_code(ctx: Services, application_id: str, raw_code: str) -> VerifyOut:
+def verify_code(ctx: Services, application_id: str, raw_code: str, lang: str = DEFAULT_LANG) -> VerifyOut:
     max_tries = ctx.settings.sms_max_tries
     with ctx.db.transaction() as tx:
         application = load(tx.session, application_id, for_update=True)
@@ -139,7 +143,7 @@ def verify_code(ctx: Services, application_id: str, raw_code: str) -> VerifyOut:
         if challenge is None:
             raise ApiError(409, "no_code_sent", "No code has been sent for this application.")
         if challenge.verified_at is not None and application.phone_verified_at is not None:
-            return VerifyOut(verified=True, application=snapshot(application), resumed=False)
+            return VerifyOut(verified=True, application=snapshot(application, lang), resumed=False)
         if tx.now >= from_db(challenge.expires_at):
             raise ApiError(410, "code_expired", "The code has expired; ask for a new one.")
         if challenge.tries >= max_tries:
@@ -164,9 +168,9 @@ def verify_code(ctx: Services, application_id: str, raw_code: str) -> VerifyOut:
         tx.audit("phone.verified", application.id, phone=application.phone_masked)
         target = _resumable(tx.session, application)
         if target is None:
-            return VerifyOut(verified=True, application=snapshot(application), resumed=False)
+            return VerifyOut(verified=True, application=snapshot(application, lang), resumed=False)
         _merge(tx, source=application, target=target)
-        return VerifyOut(verified=True, application=snapshot(target), resumed=True)
+        return VerifyOut(verified=True, application=snapshot(target, lang), resumed=True)
 
 
 def _resumable(session: Session, application: Application) -> Application | None:

@@ -28,4 +28,6 @@ def last_sms(ctx: Services, raw_phone: str) -> SandboxSmsOut:
             code=message.code,
             sent_at=from_db(message.sent_at),
             expires_at=from_db(message.expires_at),
+            text=message.text,
+            lang=message.lang,
         )

@@ -6,7 +6,8 @@ import secrets
 
 from sqlalchemy.orm import Session
 
-from backend.compliance import Facts, evaluate
+from backend.compliance import Facts, evaluate, localized_reasons
+from backend.content import DEFAULT_LANG
 from backend.db import to_db
 from backend.errors import ApiError
 from backend.models import Application, Customer, IdentityAttempt
@@ -43,7 +44,7 @@ def new_account_number(session: Session) -> str:
             return number
 
 
-def submit(ctx: Services, application_id: str) -> SubmitOut:
+def submit(ctx: Services, application_id: str, lang: str = DEFAULT_LANG) -> SubmitOut:
     with ctx.db.transaction() as tx:
         application = load(tx.session, application_id, for_update=True)
         require_in_progress(application)
@@ -75,11 +76,13 @@ def submit(ctx: Services, application_id: str) -> SubmitOut:
             codes = [r.code for r in reasons]
             tx.audit("application.submitted", application.id, outcome=MANUAL_REVIEW, reasons=codes)
             log.info("application %s sent to manual review: %s", application.id, ",".join(codes))
+            texts, served = localized_reasons(application.review_reasons, lang)
             return SubmitOut(
                 status=MANUAL_REVIEW,
                 account_number=None,
-                review_reasons=[r.text for r in reasons],
-                application=snapshot(application),
+                review_reasons=[r["text"] for r in texts],
+                application=snapshot(application, lang),
+                lang=served,
             )
         account_number = new_account_number(tx.session)
         tx.session.add(
@@ -103,5 +106,6 @@ def submit(ctx: Services, application_id: str) -> SubmitOut:
             status=APPROVED,
             account_number=account_number,
             review_reasons=[],
-            application=snapshot(application),
+            application=snapshot(application, lang),
+            lang=lang,
         )

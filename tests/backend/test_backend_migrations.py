@@ -40,7 +40,7 @@ def test_fresh_database(tmp_path: Path) -> None:
     database.migrate()  # at head already: a restart changes nothing
     with database.engine.connect() as connection:
         assert set(inspect(connection).get_table_names()) == TABLES
-        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"
         assert connection.execute(text("SELECT last_id FROM audit_chain WHERE id = 1")).scalar() == 0
         differences = compare_metadata(
             MigrationContext.configure(connection, opts={"compare_type": True}), Base.metadata
@@ -75,3 +75,27 @@ def test_relative_sqlite_path_is_under_the_repo_root(tmp_path: Path, monkeypatch
     assert url.database == str(tmp_path / "var" / "backend.db")
     assert (tmp_path / "var").is_dir()  # created when missing
     assert db_module.resolve_url("postgresql+psycopg2://u:p@db/accounts").database == "accounts"
+
+
+def test_0002_keeps_sandbox_messages_sent_before_it(tmp_path: Path) -> None:
+    """The SMS text columns arrive empty for messages already in the outbox; the codes stay readable."""
+    from alembic import command
+
+    from backend.db import alembic_config
+
+    database = Database(f"sqlite:///{tmp_path / 'old.db'}", Settings().now)
+    config = alembic_config()
+    with database.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0001")
+        connection.execute(
+            text(
+                "INSERT INTO sandbox_outbox (phone_hmac, phone_masked, code, sent_at, expires_at) "
+                "VALUES ('h', '138****5678', '123456', '2025-06-01 02:00:00', '2025-06-01 02:05:00')"
+            )
+        )
+    database.migrate()
+    with database.engine.connect() as connection:
+        row = connection.execute(text("SELECT code, text, lang FROM sandbox_outbox")).one()
+        assert tuple(row) == ("123456", None, None)
+    database.dispose()

@@ -63,9 +63,9 @@ def test_questionnaire_shape() -> None:
     assert q.version
 
 
-def test_questionnaire_endpoint_falls_back_to_zh(flow: Flow) -> None:
+def test_questionnaire_endpoint_in_tibetan(flow: Flow) -> None:
     body = flow.client.get("/risk/questionnaire?lang=bo").json()
-    assert body["lang"] == "zh" and len(body["questions"]) == 5
+    assert body["lang"] == "bo" and len(body["questions"]) == 5
     assert all(len(question["options"]) == 4 for question in body["questions"])
 
 
