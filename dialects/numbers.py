@@ -19,7 +19,10 @@ annotated entity offsets in training data can be moved onto the normalised text.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+from dialects.chinese import to_simplified
+from dialects.number_words import ordinal_option, words_to_digits
+from dialects.rewrites import Rewrite, apply_replacements, compose, map_offset  # noqa: F401  (re-exported)
 
 SPOKEN_DIGITS: dict[str, str] = {
     "零": "0",
@@ -39,17 +42,18 @@ SPOKEN_DIGITS: dict[str, str] = {
     "八": "8",
     "九": "9",
 }
-_FULLWIDTH_DIGITS = {chr(0xFF10 + i): str(i) for i in range(10)}
+# Digits written in other scripts are always numbers: full width, Tibetan ༠-༩, Arabic-Indic ٠-٩ and ۰-۹.
+_FULLWIDTH_DIGITS = {chr(base + i): str(i) for base in (0xFF10, 0x0F20, 0x0660, 0x06F0) for i in range(10)}
 _ASCII_DIGITS = {str(i): str(i) for i in range(10)}
 _ALL_DIGITS: dict[str, str] = {**SPOKEN_DIGITS, **_FULLWIDTH_DIGITS, **_ASCII_DIGITS}
 
 _DIGIT_CLASS = "[" + "".join(sorted(_ALL_DIGITS)) + "]"
 # One separator inside a number read out in chunks: spaces, or a dash/comma with optional spaces around it.
-_SEP = r"(?:[ \t\u3000]*[-‐‑–—－,，、][ \t\u3000]*|[ \t\u3000]+)"
+_SEP = r"(?:[ \t\u3000]*[-‐‑–—－,，、،།][ \t\u3000]*|[ \t\u3000]+)"
 _SEQUENCE_RE = re.compile(f"{_DIGIT_CLASS}+(?:{_SEP}{_DIGIT_CLASS}+)*")
 _GROUP_RE = re.compile(f"{_DIGIT_CLASS}+")
 # The check character of an ID read out or typed after 17 digits.
-_X_SUFFIX_RE = re.compile(r"[ \t\u3000]*(?:[xXｘＸ叉]|[艾爱埃]克斯)(?![A-Za-z])")
+_X_SUFFIX_RE = re.compile(r"[ \t\u3000]*(?:[xXｘＸ叉]|[艾爱埃]克斯|ئىكس|ཨེག་སི)(?![A-Za-z])")
 _YEAR_RE = re.compile(r"(?:19|20)\d\d")
 
 # Everyday expressions written with digit characters that must stay words.
@@ -64,16 +68,6 @@ IDIOMS: tuple[str, ...] = (
 _MIN_SPOKEN_RUN = 3
 _MIN_CHUNK, _MAX_CHUNK, _MAX_NUMBER = 3, 8, 19
 _PHONE_RE = re.compile(r"1[3-9]\d{9}")
-
-
-@dataclass(frozen=True)
-class Rewrite:
-    """One rewritten source span: ``text[src_start:src_end]`` became ``out[out_start:out_end]``."""
-
-    src_start: int
-    src_end: int
-    out_start: int
-    out_end: int
 
 
 def _group_qualifies(group: str) -> bool:
@@ -165,28 +159,28 @@ def _rewrite_sequence(
 
 
 def normalize_with_spans(text: str) -> tuple[str, list[Rewrite]]:
-    """Normalise spoken/written digit runs and report every rewritten span (see module docstring)."""
+    """Normalise spoken/written digit runs and report every rewritten span (see module docstring).
+
+    Number words of other languages (Tibetan, Uyghur: dialects.number_words) become digits first.
+    """
     if not text:
         return text, []
+    text_with_digits, word_rewrites = words_to_digits(text)
+    normalized, rewrites = _normalize_digit_characters(text_with_digits)
+    return normalized, compose(word_rewrites, rewrites) if word_rewrites else rewrites
+
+
+def _normalize_digit_characters(text: str) -> tuple[str, list[Rewrite]]:
     idioms = _idiom_spans(text)
-    out: list[str] = []
-    rewrites: list[Rewrite] = []
+    pieces: list[tuple[int, int, str]] = []
     pos = 0
-    out_len = 0
     for match in _SEQUENCE_RE.finditer(text):
         if match.start() < pos:  # already consumed by an X suffix
             continue
-        for start, end, new in _rewrite_sequence(text, match, idioms):
-            if start > pos:
-                out.append(text[pos:start])
-                out_len += start - pos
-            if new != text[start:end]:
-                rewrites.append(Rewrite(start, end, out_len, out_len + len(new)))
-            out.append(new)
-            out_len += len(new)
-            pos = end
-    out.append(text[pos:])
-    return "".join(out), rewrites
+        for piece in _rewrite_sequence(text, match, idioms):
+            pieces.append(piece)
+            pos = piece[1]
+    return apply_replacements(text, pieces)
 
 
 def normalize_spoken_digits(text: str) -> str:
@@ -196,23 +190,6 @@ def normalize_spoken_digits(text: str) -> str:
     '我想开一个账户' and '两个问题' are returned unchanged.
     """
     return normalize_with_spans(text)[0]
-
-
-def map_offset(rewrites: list[Rewrite], pos: int, *, is_end: bool = False) -> int:
-    """Move a source offset onto the normalised text.
-
-    Offsets outside rewritten spans shift by the length change of the rewrites before them; an offset
-    strictly inside a rewritten span snaps to the start of its replacement (or its end, for an entity end).
-    """
-    shift = 0
-    for r in rewrites:
-        if pos <= r.src_start:
-            break
-        if pos >= r.src_end:
-            shift = r.out_end - r.src_end
-            continue
-        return r.out_end if is_end else r.out_start
-    return pos + shift
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -237,8 +214,10 @@ _PUNCT = r"[\s,，。.!！?？~～、:：;；…\"'“”‘’()（）\[\]【�
 _FILLER = (
     r"(?:嗯+|呃+|额|啊|哦|噢|那个|那|好的|好吧|好|就|我|我想|我要|我觉得|我看|应该|可能|这个|然后|还是|麻烦)"
 )
-_TAIL = r"(?:吧|啊|呀|哈|了|的|嘛|呢|哦|噢|啦|哇|好了|就好|就行|即可|谢谢|吧我觉得|比较好|这个)"
-_CHOOSE = r"(?:我的答案是|答案是|答案选|选的是|选择|选|挑|答案|是)"
+_TAIL = (
+    r"(?:吧|啊|呀|哈|了|的|嘛|呢|哦|噢|啦|哇|囉|啰|喇|嘞|㗎|咯|好了|就好|就行|即可|谢谢|吧我觉得|比较好|这个)"
+)
+_CHOOSE = r"(?:我的答案是|答案是|答案选|选的是|选择|选|挑|揀|拣|答案|是)"
 _ANY = "[1-4A-Da-d一二三四]"
 _SHORT_OPTION_RE = re.compile(
     rf"^(?:{_PUNCT}|{_FILLER})*"
@@ -252,11 +231,29 @@ _SHORT_OPTION_RE = re.compile(
 )
 # Inside longer sentences only explicit forms count: 选B, 选项C, 第二个, 第三项.
 _LONG_OPTION_RE = re.compile(
-    r"(?:选择?|选项|选的是|答案是)\s*(?:第)?"
+    r"(?:选择?|选项|选的是|答案是|揀|拣)\s*(?:第)?"
     r"(?P<x>[1-4A-Da-d](?![A-Za-z0-9股类级档])|[一二三四](?![个种下些份只家张点样位天年月次条股]))"
     r"|第(?P<y>[1-4一二三四])(?:个|项|种|条)"
 )
 SHORT_ANSWER_MAX = 8
+_OPTION_CHARS = str.maketrans({**_FULLWIDTH_ASCII, **_FULLWIDTH_DIGITS})
+_HAN_RE = re.compile(r"[\u4e00-\u9fff]")
+_LONE_CHOICE_RE = re.compile(r"(?<![A-Za-z0-9])[1-4A-Da-d](?![A-Za-z0-9])")
+_ANY_DIGIT_RE = re.compile(r"\d")
+
+
+def _option_in_other_script(text: str) -> tuple[int, int, int] | None:
+    """Tibetan, Uyghur or Latin answers: an ordinal word (གཉིས་པ, ئىككىنچى) or one lone 1-4 / A-D."""
+    found = ordinal_option(text)
+    if found:
+        return found
+    flat = text
+    lone = _LONE_CHOICE_RE.findall(flat)
+    if len(lone) == 1 and len(_ANY_DIGIT_RE.findall(flat)) <= 1:
+        m = _LONE_CHOICE_RE.search(flat)
+        assert m is not None
+        return _OPTION_VALUES[m.group(0).lower()], m.start(), m.end()
+    return None
 
 
 def find_option(text: str) -> tuple[int, int, int] | None:
@@ -268,7 +265,10 @@ def find_option(text: str) -> tuple[int, int, int] | None:
     """
     if not text:
         return None
-    flat = text.translate(str.maketrans(_FULLWIDTH_ASCII))  # same length, offsets stay valid
+    # Same length throughout, so offsets stay valid: ASCII letters and digits, simplified characters (第二個).
+    flat = to_simplified(text.translate(_OPTION_CHARS))
+    if not _HAN_RE.search(flat):
+        return _option_in_other_script(flat)
     core = re.sub(_PUNCT, "", flat)
     if 0 < len(core) <= SHORT_ANSWER_MAX:
         m = _SHORT_OPTION_RE.match(flat)

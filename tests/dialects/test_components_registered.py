@@ -21,14 +21,18 @@ from rasa.engine.recipes.recipe import Recipe  # noqa: E402
 from rasa.nlu.tokenizers.jieba_tokenizer import JiebaTokenizer  # noqa: E402
 from rasa.shared.data import TrainingType  # noqa: E402
 
-from dialects.components.jieba_tokenizer import DomainJiebaTokenizer  # noqa: E402
+from dialects.components.dialect_normalizer import DialectNormalizer  # noqa: E402
+from dialects.components.language_identifier import LanguageIdentifier  # noqa: E402
 from dialects.components.number_normalizer import SpokenNumberNormalizer  # noqa: E402
 from dialects.components.pattern_entities import PatternEntityExtractor  # noqa: E402
+from dialects.components.script_tokenizer import ScriptAwareTokenizer  # noqa: E402
 
 CONFIG = Path(__file__).resolve().parents[2] / "config.yml"
 NORMALIZER = "dialects.components.number_normalizer.SpokenNumberNormalizer"
 EXTRACTOR = "dialects.components.pattern_entities.PatternEntityExtractor"
-TOKENIZER = "dialects.components.jieba_tokenizer.DomainJiebaTokenizer"
+TOKENIZER = "dialects.components.script_tokenizer.ScriptAwareTokenizer"
+IDENTIFIER = "dialects.components.language_identifier.LanguageIdentifier"
+DIALECTS = "dialects.components.dialect_normalizer.DialectNormalizer"
 
 
 @pytest.fixture(scope="module")
@@ -46,15 +50,16 @@ def test_components_are_registered_with_the_recipe() -> None:
     assert not normalizer.is_trainable
     assert extractor.types == {DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR}
     assert not extractor.is_trainable
-    tokenizer = registered[DomainJiebaTokenizer.__name__]
+    tokenizer = registered[ScriptAwareTokenizer.__name__]
     assert tokenizer.types == {DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER}
+    for component in (LanguageIdentifier, DialectNormalizer):
+        assert registered[component.__name__].types == {DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER}
 
 
 def test_pipeline_names_our_components_first() -> None:
     config = rasa.shared.utils.io.read_config_file(str(CONFIG))
     names = [step["name"] for step in config["pipeline"]]
-    assert names[0] == NORMALIZER
-    assert names[1] == TOKENIZER
+    assert names[:4] == [IDENTIFIER, DIALECTS, NORMALIZER, TOKENIZER]
     # after DIET: it also merges DIET's piecewise names and drops learnt entities on numbers
     assert names.index("DIETClassifier") < names.index(EXTRACTOR) < names.index("EntitySynonymMapper")
 
@@ -83,17 +88,40 @@ def test_normaliser_runs_before_the_tokenizer_in_training_and_prediction(model_c
     assert predict[extractor_node].fn == "process"
 
 
-def test_tokenizer_without_hmm_keeps_unknown_names_apart(tmp_path) -> None:
+def test_the_identifier_and_dialect_normaliser_run_first_in_prediction(model_configuration) -> None:
+    predict = model_configuration.predict_schema.nodes
+    [identifier] = [name for name, node in predict.items() if node.uses is LanguageIdentifier]
+    [dialects] = [name for name, node in predict.items() if node.uses is DialectNormalizer]
+    [numbers] = [name for name, node in predict.items() if node.uses is SpokenNumberNormalizer]
+    assert predict[dialects].needs["messages"] == identifier
+    assert predict[numbers].needs["messages"] == dialects
+
+
+@pytest.fixture
+def tokenizer(tmp_path) -> ScriptAwareTokenizer:
     from rasa.engine.graph import ExecutionContext, GraphSchema
     from rasa.engine.storage.local_model_storage import LocalModelStorage
     from rasa.engine.storage.resource import Resource
-    from rasa.shared.nlu.training_data.message import Message
 
-    config = {**DomainJiebaTokenizer.get_default_config(), "hmm": False}
-    tokenizer = DomainJiebaTokenizer.create(
+    config = {**ScriptAwareTokenizer.get_default_config(), "hmm": False}
+    return ScriptAwareTokenizer.create(
         config, LocalModelStorage(tmp_path), Resource("tok"), ExecutionContext(GraphSchema({}), "t")
     )
-    words = [t.text for t in tokenizer.tokenize(Message(data={"text": "叫史航"}), "text")]
+
+
+def _words(tokenizer: ScriptAwareTokenizer, text: str) -> list[str]:
+    from rasa.shared.nlu.training_data.message import Message
+
+    return [t.text for t in tokenizer.tokenize(Message(data={"text": text}), "text")]
+
+
+def test_tokenizer_splits_tibetan_syllables_and_uyghur_words(tokenizer) -> None:
+    assert _words(tokenizer, "ངའི་མིང་ལ་བཀྲ་ཤིས་ཟེར།") == ["ངའི", "མིང", "ལ", "བཀྲ", "ཤིས", "ཟེར"]
+    assert _words(tokenizer, "مېنىڭ ئىسمىم ئايگۈل") == ["مېنىڭ", "ئىسمىم", "ئايگۈل"]
+    assert _words(tokenizer, "ང་身份证 13812345678") == ["ང", "身份证", "13812345678"]
+
+
+def test_tokenizer_without_hmm_keeps_unknown_names_apart(tokenizer) -> None:
+    words = _words(tokenizer, "叫史航")
     assert words == ["叫", "史", "航"]  # with jieba's HMM this is one token, "叫史航"
-    digits = [t.text for t in tokenizer.tokenize(Message(data={"text": "手机13812345678"}), "text")]
-    assert "13812345678" in digits
+    assert "13812345678" in _words(tokenizer, "手机13812345678")

@@ -1,0 +1,81 @@
+"""Text rewrites that remember where they happened, so annotated entity offsets can follow the text.
+
+The normalisers (dialect words → Mandarin, spoken numbers → digits) rewrite spans of the user's text. Training
+examples carry entity offsets; each rewrite is recorded so those offsets move onto the rewritten text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Rewrite:
+    """One rewritten source span: ``text[src_start:src_end]`` became ``out[out_start:out_end]``."""
+
+    src_start: int
+    src_end: int
+    out_start: int
+    out_end: int
+
+
+def apply_replacements(text: str, pieces: Iterable[tuple[int, int, str]]) -> tuple[str, list[Rewrite]]:
+    """Replace non-overlapping (start, end, new) spans, given left to right; records the changed ones."""
+    out: list[str] = []
+    rewrites: list[Rewrite] = []
+    pos = out_len = 0
+    for start, end, new in pieces:
+        if start > pos:
+            out.append(text[pos:start])
+            out_len += start - pos
+        if new != text[start:end]:
+            rewrites.append(Rewrite(start, end, out_len, out_len + len(new)))
+        out.append(new)
+        out_len += len(new)
+        pos = end
+    out.append(text[pos:])
+    return "".join(out), rewrites
+
+
+def map_offset(rewrites: list[Rewrite], pos: int, *, is_end: bool = False) -> int:
+    """Move a source offset onto the rewritten text.
+
+    Offsets outside rewritten spans shift by the length change of the rewrites before them; an offset
+    strictly inside a rewritten span snaps to the start of its replacement (or its end, for an entity end).
+    """
+    shift = 0
+    for r in rewrites:
+        if pos <= r.src_start:
+            break
+        if pos >= r.src_end:
+            shift = r.out_end - r.src_end
+            continue
+        return r.out_end if is_end else r.out_start
+    return pos + shift
+
+
+def _unmap(rewrites: list[Rewrite], pos: int, *, is_end: bool = False) -> int:
+    """Inverse of map_offset: a position in the rewritten text → the source position."""
+    shift = 0
+    for r in rewrites:
+        if pos <= r.out_start:
+            break
+        if pos >= r.out_end:
+            shift = r.out_end - r.src_end
+            continue
+        return r.src_end if is_end else r.src_start
+    return pos - shift
+
+
+def compose(first: list[Rewrite], second: list[Rewrite]) -> list[Rewrite]:
+    """The rewrites of applying ``first`` and then ``second`` (whose spans refer to first's output)."""
+    combined = [
+        Rewrite(_unmap(first, r.src_start), _unmap(first, r.src_end, is_end=True), r.out_start, r.out_end)
+        for r in second
+    ]
+    for r in first:
+        if not any(s.src_start < r.out_end and r.out_start < s.src_end for s in second):
+            start, end = map_offset(second, r.out_start), map_offset(second, r.out_end, is_end=True)
+            combined.append(Rewrite(r.src_start, r.src_end, start, end))
+    return sorted(combined, key=lambda r: r.src_start)
