@@ -36,7 +36,20 @@ def latest_intent(tracker: Tracker) -> str | None:
 
 
 def latest_text(tracker: Tracker) -> str:
-    return tracker.latest_message.get("text") or ""
+    """What the user actually wrote or said (recorded as their words for consent and signatures)."""
+    message = tracker.latest_message
+    return message.get("original_text") or message.get("text") or ""
+
+
+def understood_text(tracker: Tracker) -> str:
+    """The user's message after the NLU normalisers (simplified, dialect words in Mandarin, digits)."""
+    message = tracker.latest_message
+    return message.get("normalized_text") or message.get("text") or ""
+
+
+def language(tracker: Tracker) -> str:
+    """The conversation's language (the ``language`` slot): replies and backend texts follow it."""
+    return tracker.get_slot("language") or "zh"
 
 
 def is_fresh(tracker: Tracker, slot: str) -> bool:

@@ -11,9 +11,11 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import call_or_none, latest_intent, latest_text
-from actions.flow import STAGE_NAMES, current_stage
-from actions.stage1_phone import RESEND_WORDS, resend_code
+from actions.common import call_or_none, language, latest_intent, latest_text, understood_text
+from actions.flow import current_stage
+from actions.stage1_phone import resend_code
+from bot.replies import term
+from dialects.keywords import resend_code_words
 
 ANSWERS = {
     "ask_fee": "utter_answer_fee",
@@ -70,7 +72,9 @@ class ActionHandleDetour(Action):
             events += await self._handoff(dispatcher, tracker)
         elif intent == "go_back" and not in_stage(tracker):
             dispatcher.utter_message(response="utter_go_back_first")
-        elif tracker.get_slot("requested_slot") == "sms_code" and RESEND_WORDS.search(latest_text(tracker)):
+        elif tracker.get_slot("requested_slot") == "sms_code" and resend_code_words().search(
+            understood_text(tracker)
+        ):
             await resend_code(dispatcher, tracker)
         elif (
             intent in ("deny", "out_of_scope")
@@ -96,7 +100,9 @@ class ActionHandleDetour(Action):
             dispatcher.utter_message(response="utter_progress_not_started")
             return
         stage = current_stage(tracker)
-        dispatcher.utter_message(response="utter_progress", stage=stage, stage_name=STAGE_NAMES[stage])
+        dispatcher.utter_message(
+            response="utter_progress", stage=stage, stage_name=term(language(tracker), "stage_names", stage)
+        )
 
     @staticmethod
     async def _handoff(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:

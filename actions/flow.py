@@ -21,7 +21,6 @@ class Step:
 
 
 STAGE_FORMS = ["phone_form", "identity_form", "risk_form", "agreement_form", "bank_form"]
-STAGE_NAMES = {1: "验证手机号", 2: "核实身份", 3: "风险测评", 4: "签署协议", 5: "绑定银行卡并提交"}
 
 # form slot -> step; the order inside a form is the form's required_slots order in bot/domain.
 STEPS: dict[str, Step] = {

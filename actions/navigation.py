@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -11,10 +10,11 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import backend
-from actions.common import call_or_none, latest_intent
+from actions.common import call_or_none, language, latest_intent
 from actions.flow import CLOSED_STATUSES, FINAL_STATUSES, form_slots, next_form, reset_application_events
+from bot.replies import term
+from dialects.keywords import field_words
 
-STATUS_TEXT = {"approved": "已开户", "manual_review": "人工审核中"}
 USER_STARTS = {"open_account", "affirm", "inform"}
 
 
@@ -37,7 +37,9 @@ class ActionNextStep(Action):
         )
         if status in FINAL_STATUSES:
             if asked_by_user:
-                dispatcher.utter_message(response="utter_already_done", status_text=STATUS_TEXT[status])
+                dispatcher.utter_message(
+                    response="utter_already_done", status_text=term(language(tracker), "status", status)
+                )
             return [FollowupAction("action_listen")]
         if status in CLOSED_STATUSES and not asked_by_user:
             return [FollowupAction("action_listen")]
@@ -89,12 +91,6 @@ CORRECTIONS: dict[str, tuple[str, list[str]]] = {
     "risk": ("risk_form", ["risk_answer", "risk_answers", "risk_level"]),
     "card": ("bank_form", ["bank_card", "card_masked", "bank_name", "review_confirmed"]),
 }
-FIELD_WORDS = [
-    ("phone", re.compile(r"手机|电话|验证码")),
-    ("identity", re.compile(r"身份证|证件|名字|姓名|名")),
-    ("risk", re.compile(r"风险|测评|问卷|题")),
-    ("card", re.compile(r"银行|卡")),
-]
 ENTITY_FIELDS = {"phone_number": "phone", "id_number": "identity", "name": "identity", "bank_card": "card"}
 
 
@@ -108,7 +104,7 @@ def field_to_correct(tracker: Tracker) -> tuple[str | None, dict[str, Any]]:
     for entity in new_values:
         return ENTITY_FIELDS[entity], new_values
     text = tracker.latest_message.get("text") or ""
-    return next((field for field, words in FIELD_WORDS if words.search(text)), None), {}
+    return next((field for field, words in field_words() if words.search(text)), None), {}
 
 
 class ActionCorrectInfo(Action):

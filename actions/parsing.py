@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from dialects.names import script_name
 from dialects.numbers import normalize_spoken_digits, option_from_text
 
 _DIGIT_RUN = re.compile(r"\d+[Xx]?")
@@ -44,7 +45,12 @@ def find_card(text: str) -> str | None:
 
 
 def clean_name(text: str) -> str | None:
-    """A name from "张三", "我叫张三" or "我叫张三,身份证号…"; None when there is no plausible name."""
+    """A name from "张三", "我叫张三", "我叫张三,身份证号…" or a Tibetan/Uyghur-script name with its frame
+    ("ངའི་མིང་ལ་བཀྲ་ཤིས་ཟེར།"); None when there is no plausible name."""
+    if not _HAN.search(text):
+        found_in_script = script_name(text)
+        if found_in_script:
+            return found_in_script
     found = _NAME_IN_SENTENCE.search(text)
     candidate = found.group(1) if found else _FILLER.sub("", text)
     candidate = _NAME_PREFIX.sub("", candidate)

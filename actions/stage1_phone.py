@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -12,17 +11,24 @@ from rasa_sdk.types import DomainDict
 from actions import backend
 from actions.asking import AskAction
 from actions.backend import BackendError
-from actions.common import StageValidation, application_slots, is_fresh, latest_intent, latest_text
+from actions.common import (
+    StageValidation,
+    application_slots,
+    is_fresh,
+    language,
+    latest_intent,
+    latest_text,
+)
 from actions.parsing import find_phone, find_sms_code
-
-RESEND_WORDS = re.compile(r"重新发|重发|再发|没收到|收不到|没有收到")
+from dialects.chinese import to_simplified
+from dialects.keywords import resend_code_words
 
 
 class AskConsent(AskAction):
     slot = "consent"
 
     async def template_values(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
-        notice = await backend.cached_get("/notices/current?lang=zh")
+        notice = await backend.cached_get(f"/notices/current?lang={language(tracker)}")
         return {"notice": notice["text"], "notice_version": notice["version"]}
 
 
@@ -37,7 +43,10 @@ class AskSmsCode(AskAction):
 async def resend_code(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
     """Resend the SMS code (used from the form and from the detour action)."""
     try:
-        sent = await backend.call("POST", f"/applications/{tracker.get_slot('application_id')}/phone/resend")
+        sent = await backend.call(
+            "POST",
+            f"/applications/{tracker.get_slot('application_id')}/phone/resend?lang={language(tracker)}",
+        )
     except BackendError as exc:
         if exc.code == "resend_too_soon":
             dispatcher.utter_message(response="utter_sms_resend_too_soon")
@@ -55,7 +64,7 @@ class ValidatePhoneForm(StageValidation):
     ) -> dict[str, Any]:
         if not is_fresh(tracker, "consent") or latest_intent(tracker) not in ("affirm", "deny"):
             return {"consent": value}
-        notice = await backend.cached_get("/notices/current?lang=zh")
+        notice = await backend.cached_get(f"/notices/current?lang={language(tracker)}")
         body = {
             "accepted": bool(value),
             "notice_version": notice["version"],
@@ -80,7 +89,9 @@ class ValidatePhoneForm(StageValidation):
             return self.reject(dispatcher, tracker, "phone_number", "utter_invalid_phone")
         try:
             sent = await backend.call(
-                "POST", f"/applications/{self.app_id(tracker)}/phone", json={"phone": phone}
+                "POST",
+                f"/applications/{self.app_id(tracker)}/phone?lang={language(tracker)}",
+                json={"phone": phone},
             )
         except BackendError as exc:
             if exc.code == "resend_too_soon":
@@ -97,7 +108,7 @@ class ValidatePhoneForm(StageValidation):
         if value == "verified" and not is_fresh(tracker, "sms_code"):
             return {"sms_code": value}
         text = str(value)
-        if RESEND_WORDS.search(text):
+        if resend_code_words().search(to_simplified(text)):
             await resend_code(dispatcher, tracker)
             return {"sms_code": None}
         code = find_sms_code(text)
@@ -130,7 +141,9 @@ class ValidatePhoneForm(StageValidation):
         # Expired, too many tries or none sent: a fresh code goes out at once, so nobody is stuck.
         response = "utter_sms_expired" if exc.code == "code_expired" else "utter_sms_too_many_tries"
         try:
-            sent = await backend.call("POST", f"/applications/{self.app_id(tracker)}/phone/resend")
+            sent = await backend.call(
+                "POST", f"/applications/{self.app_id(tracker)}/phone/resend?lang={language(tracker)}"
+            )
         except BackendError:
             dispatcher.utter_message(response="utter_sms_resend_too_soon")
             return {"sms_code": None}

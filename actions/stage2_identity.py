@@ -11,7 +11,7 @@ from rasa_sdk.types import DomainDict
 from actions import backend
 from actions.asking import AskAction
 from actions.backend import BackendError
-from actions.common import StageValidation, is_fresh, latest_text
+from actions.common import StageValidation, is_fresh, understood_text
 from actions.parsing import clean_name, digit_runs, find_id_number
 
 
@@ -65,7 +65,7 @@ class ValidateIdentityForm(StageValidation):
         candidates = [str(value)] + [
             str(e["value"]) for e in tracker.latest_message.get("entities", []) if e.get("entity") == "name"
         ]
-        candidates.append(latest_text(tracker))
+        candidates.append(understood_text(tracker))
         name = next((found for found in map(clean_name, candidates) if found), None)
         if name is None:
             return self.reject(dispatcher, tracker, "name", "utter_invalid_name")

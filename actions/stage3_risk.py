@@ -10,14 +10,14 @@ from rasa_sdk.types import DomainDict
 
 from actions import backend
 from actions.asking import AskAction
-from actions.common import StageValidation
+from actions.common import StageValidation, language
 from actions.parsing import option_answer
 
 LETTERS = "ABCD"
 
 
-async def questionnaire() -> list[dict[str, Any]]:
-    return (await backend.cached_get("/risk/questionnaire?lang=zh"))["questions"]
+async def questionnaire(tracker: Tracker) -> list[dict[str, Any]]:
+    return (await backend.cached_get(f"/risk/questionnaire?lang={language(tracker)}"))["questions"]
 
 
 def answers_so_far(tracker: Tracker) -> list[int]:
@@ -28,7 +28,7 @@ class AskRiskAnswer(AskAction):
     slot = "risk_answer"
 
     async def template_values(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
-        questions = await questionnaire()
+        questions = await questionnaire(tracker)
         index = min(len(answers_so_far(tracker)), len(questions) - 1)
         question = questions[index]
         options = "\n".join(f"{LETTERS[i]}. {text}" for i, text in enumerate(question["options"]))
@@ -59,12 +59,14 @@ class ValidateRiskForm(StageValidation):
     ) -> list[str]:
         # The same slot is asked once per question until every question has an answer.
         done = tracker.get_slot("risk_level") is not None
-        return [] if done or len(answers_so_far(tracker)) >= len(await questionnaire()) else domain_slots
+        return (
+            [] if done or len(answers_so_far(tracker)) >= len(await questionnaire(tracker)) else domain_slots
+        )
 
     async def validate_risk_answer(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        questions = await questionnaire()
+        questions = await questionnaire(tracker)
         answers = answers_so_far(tracker)
         choice = option_answer(str(value), questions[len(answers)]["options"])
         if choice is None or not 1 <= choice <= 4:
@@ -73,7 +75,9 @@ class ValidateRiskForm(StageValidation):
         if len(answers) < len(questions):
             return {"risk_answer": None, "risk_answers": answers}
         result = await backend.call(
-            "POST", f"/applications/{self.app_id(tracker)}/risk", json={"answers": answers}
+            "POST",
+            f"/applications/{self.app_id(tracker)}/risk?lang={language(tracker)}",
+            json={"answers": answers},
         )
         dispatcher.utter_message(
             response="utter_risk_result", risk_level=result["level"], level_name=result["level_name"]

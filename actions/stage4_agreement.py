@@ -10,7 +10,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import backend
 from actions.asking import AskAction
-from actions.common import StageValidation, is_fresh, latest_intent, latest_text
+from actions.common import StageValidation, is_fresh, language, latest_intent, latest_text
 
 # "Anything but a clear yes is not a signature": the yes must be understood with confidence.
 MIN_YES_CONFIDENCE = 0.8
@@ -20,7 +20,7 @@ class AskAgreementSigned(AskAction):
     slot = "agreement_signed"
 
     async def template_values(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
-        documents = (await backend.cached_get("/agreements?lang=zh"))["documents"]
+        documents = (await backend.cached_get(f"/agreements?lang={language(tracker)}"))["documents"]
         summary = "\n".join(f"《{doc['title']}》{doc['summary']}" for doc in documents)
         return {"summary": summary}
 

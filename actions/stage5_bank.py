@@ -12,9 +12,10 @@ from rasa_sdk.types import DomainDict
 from actions import backend
 from actions.asking import AskAction
 from actions.backend import BackendError
-from actions.common import StageValidation, is_fresh
+from actions.common import StageValidation, is_fresh, language
 from actions.flow import done_events, next_form
 from actions.parsing import find_card
+from bot.replies import term
 
 CARD_REASON_RESPONSES = {
     "luhn": "utter_invalid_card_luhn",
@@ -86,7 +87,9 @@ class ActionSubmitApplication(Action):
         if tracker.get_slot("review_confirmed") is not True:
             return []
         try:
-            result = await backend.call("POST", f"/applications/{tracker.get_slot('application_id')}/submit")
+            result = await backend.call(
+                "POST", f"/applications/{tracker.get_slot('application_id')}/submit?lang={language(tracker)}"
+            )
         except BackendError as exc:
             dispatcher.utter_message(response="utter_submit_incomplete")
             form = next_form(tracker) if exc.code == "incomplete" else None
@@ -98,6 +101,7 @@ class ActionSubmitApplication(Action):
         if result["status"] == "approved":
             dispatcher.utter_message(response="utter_approved", account_number=result["account_number"])
         else:
-            reasons = ";".join(result.get("review_reasons") or [])
+            separator = term(language(tracker), "list_separator")
+            reasons = separator.join(result.get("review_reasons") or [])
             dispatcher.utter_message(response="utter_manual_review", reasons=reasons)
         return events + done_events()

@@ -24,6 +24,7 @@ import asyncio
 import json
 import logging
 import os
+import re
 import statistics
 import sys
 import time
@@ -43,6 +44,8 @@ CONTRACT_ENTITIES = {
     "option",
     "occupation",
 }
+# Letters of any script (not digits, spaces or punctuation): messages without any carry no language.
+_LETTERS = re.compile(r"[^\W\d_]")
 MODEL_DIRS = (ROOT / "models", ROOT / "var" / "nlu_models")
 
 
@@ -55,13 +58,41 @@ class VarietyResult:
     intent_correct: int = 0
     entity_examples: int = 0
     entity_exact: int = 0
+    language_examples: int = 0
+    language_correct: int = 0
+    dialect_examples: int = 0
+    dialect_correct: int = 0
     latencies_ms: list[float] = field(default_factory=list)
     intent_errors: list[dict[str, Any]] = field(default_factory=list)
     entity_errors: list[dict[str, Any]] = field(default_factory=list)
+    language_errors: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def intent_accuracy(self) -> float:
         return self.intent_correct / self.examples if self.examples else 0.0
+
+    @property
+    def language_accuracy(self) -> float | None:
+        return self.language_correct / self.language_examples if self.language_examples else None
+
+    @property
+    def dialect_recall(self) -> float | None:
+        return self.dialect_correct / self.dialect_examples if self.dialect_examples else None
+
+    def add(self, other: VarietyResult) -> None:
+        """Accumulate another variety's counts (for the `all` row)."""
+        for name in (
+            "examples",
+            "intent_correct",
+            "entity_examples",
+            "entity_exact",
+            "language_examples",
+            "language_correct",
+            "dialect_examples",
+            "dialect_correct",
+        ):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.latencies_ms += other.latencies_ms
 
     @property
     def entity_exact_match(self) -> float | None:
@@ -83,10 +114,17 @@ class VarietyResult:
             "entity_exact_match": (
                 None if self.entity_exact_match is None else round(self.entity_exact_match, 4)
             ),
+            "language_examples": self.language_examples,
+            "language_accuracy": _rounded(self.language_accuracy),
+            "dialect_recall": _rounded(self.dialect_recall),
             "latency_p50_ms": round(self.percentile_ms(0.5), 2),
             "latency_p95_ms": round(self.percentile_ms(0.95), 2),
             "latency_mean_ms": round(statistics.fmean(self.latencies_ms), 2) if self.latencies_ms else 0.0,
         }
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
 
 
 def newest_model() -> Path | None:
@@ -136,6 +174,10 @@ async def evaluate_variety(agent: Any, variety_dir: Path) -> VarietyResult:
 
     result = VarietyResult(variety=variety_dir.name)
     data = load_data(str(variety_dir / "test"))
+    import yaml
+
+    variety_file = variety_dir / "variety.yml"
+    variety = yaml.safe_load(variety_file.read_text(encoding="utf-8")) if variety_file.is_file() else {}
     synonyms = _synonyms(variety_dir)
     for message in data.intent_examples:
         text = message.get("text")
@@ -144,6 +186,15 @@ async def evaluate_variety(agent: Any, variety_dir: Path) -> VarietyResult:
         result.latencies_ms.append((time.perf_counter() - start) * 1000.0)
 
         result.examples += 1
+        if variety.get("language") and _LETTERS.search(text):
+            result.language_examples += 1
+            if parse.get("language") == variety["language"]:
+                result.language_correct += 1
+            else:
+                result.language_errors.append({"text": text, "got": parse.get("language")})
+        if variety.get("dialect"):
+            result.dialect_examples += 1
+            result.dialect_correct += parse.get("dialect") == variety["dialect"]
         expected = message.get("intent")
         predicted = (parse.get("intent") or {}).get("name")
         if predicted == expected:
@@ -207,7 +258,11 @@ async def _run(model: Path, data_root: Path) -> list[VarietyResult]:
     agent = Agent.load(str(model))
     await agent.parse_message("你好")  # warm-up: the first parse builds TF graphs
     varieties = sorted(p for p in data_root.iterdir() if (p / "test").is_dir())
-    return [await evaluate_variety(agent, v) for v in varieties]
+    results = [await evaluate_variety(agent, v) for v in varieties]
+    overall = VarietyResult(variety="all")
+    for result in results:
+        overall.add(result)
+    return [*results, overall]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -239,18 +294,23 @@ def main(argv: list[str] | None = None) -> int:
     results = asyncio.run(_run(model, data_root))
 
     header = (
-        f"{'variety':<8} {'n':>5} {'intent_acc':>10} {'ent_n':>6} {'ent_exact':>9} "
-        f"{'p50_ms':>8} {'p95_ms':>8}"
+        f"{'variety':<13} {'n':>5} {'intent_acc':>10} {'ent_n':>6} {'ent_exact':>9} {'lang_acc':>8} "
+        f"{'dialect':>8} {'p50_ms':>7} {'p95_ms':>7}"
     )
     print(header)
     for r in results:
         s = r.summary()
-        ent = "-" if s["entity_exact_match"] is None else f"{s['entity_exact_match']:.4f}"
+        ent, lang, dialect = (
+            "-" if s[key] is None else f"{s[key]:.4f}"
+            for key in ("entity_exact_match", "language_accuracy", "dialect_recall")
+        )
         print(
-            f"{s['variety']:<8} {s['examples']:>5} {s['intent_accuracy']:>10.4f} {s['entity_examples']:>6} "
-            f"{ent:>9} {s['latency_p50_ms']:>8.1f} {s['latency_p95_ms']:>8.1f}"
+            f"{s['variety']:<13} {s['examples']:>5} {s['intent_accuracy']:>10.4f} {s['entity_examples']:>6} "
+            f"{ent:>9} {lang:>8} {dialect:>8} {s['latency_p50_ms']:>7.1f} {s['latency_p95_ms']:>7.1f}"
         )
         if args.errors:
+            for e in r.language_errors:
+                print(f"  language  got {e['got']}: {e['text']}")
             for e in r.intent_errors:
                 print(
                     f"  intent  {e['expected']:>15} -> {e['predicted']:<15} "

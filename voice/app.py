@@ -31,6 +31,7 @@ from voice.state import is_known_conversation, state_from_slots
 
 log = logging.getLogger("gateway")
 PHONE = re.compile(r"^1[3-9]\d{9}$")
+LANGUAGE_ENTITY = "language"  # set by dialects.components.language_identifier
 ERRORS: dict[int | str, dict[str, Any]] = {status: {"model": ErrorResponse} for status in (404, 422, 503)}
 
 
@@ -114,10 +115,15 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         text = _checked_text(body.text, settings.max_text_chars)
         result = await engine.parse(text)
         intent = result.get("intent") or {}
+        entities = result.get("entities") or []
+        # The identifier's `language` entity is how the engine switches the conversation's language slot;
+        # here it is reported as a flag rather than as a contract entity.
+        switches = any(e.get("entity") == LANGUAGE_ENTITY for e in entities)
         return ParseResponse(
             intent={"name": intent.get("name"), "confidence": float(intent.get("confidence") or 0.0)},
-            entities=result.get("entities") or [],
+            entities=[e for e in entities if e.get("entity") != LANGUAGE_ENTITY],
             language=result.get("language") or "zh",
+            language_decisive=switches,
             dialect=result.get("dialect"),
             normalized_text=result.get("normalized_text") or result.get("text") or text,
         )

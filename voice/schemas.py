@@ -69,6 +69,8 @@ class ParseResponse(BaseModel):
     intent: Intent
     entities: list[Entity]
     language: str
+    # True when the message shows its language clearly enough to switch the conversation to it
+    language_decisive: bool = False
     dialect: str | None
     normalized_text: str
 
