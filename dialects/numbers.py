@@ -240,12 +240,15 @@ _OPTION_CHARS = str.maketrans({**_FULLWIDTH_ASCII, **_FULLWIDTH_DIGITS})
 _HAN_RE = re.compile(r"[\u4e00-\u9fff]")
 _LONE_CHOICE_RE = re.compile(r"(?<![A-Za-z0-9])[1-4A-Da-d](?![A-Za-z0-9])")
 _ANY_DIGIT_RE = re.compile(r"\d")
+# Words (Uyghur, Latin) or syllables (Tibetan): an ordinal only answers a choice in a short reply.
+_WORD_RE = re.compile(r"[^\s་།༌،,.!?]+")
+SHORT_ANSWER_WORDS = 5
 
 
 def _option_in_other_script(text: str) -> tuple[int, int, int] | None:
     """Tibetan, Uyghur or Latin answers: an ordinal word (གཉིས་པ, ئىككىنچى) or one lone 1-4 / A-D."""
     found = ordinal_option(text)
-    if found:
+    if found and len(_WORD_RE.findall(text)) <= SHORT_ANSWER_WORDS:  # "option two", not "step four of …"
         return found
     flat = text
     lone = _LONE_CHOICE_RE.findall(flat)

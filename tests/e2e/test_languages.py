@@ -140,6 +140,25 @@ SICHUANESE_SENIOR = Persona(
     submit="莫得问题，提交嘛",
 )
 
+TIBETAN_USER = Persona(
+    language="bo",
+    channel="app",
+    birth="19800101",
+    region="540102",
+    open="བཀྲ་ཤིས་བདེ་ལེགས། ང་ཚོང་རྐང་གི་རྩིས་ཐོ་ཞིག་ཁ་ཕྱེ་འདོད།",
+    consent="ལགས། ང་མོས་མཐུན་ཡིན།",
+    phone=lambda p: f"ངའི་ཁ་པར་ཨང་གྲངས་ {p.translate(TIBETAN_DIGITS)}",
+    name="ངའི་མིང་ལ་བཀྲ་ཤིས་བདེ་སྐྱིད་ཟེར།",
+    id_number=lambda n: f"ཐོབ་ཐང་ལག་ཁྱེར་ཨང་གྲངས་ {n.translate(TIBETAN_DIGITS)}",
+    confirm="ལགས་ཡིན། ཡང་དག་རེད།",
+    liveness_done="ཚར་སོང་།",
+    risk_answers=["༡", "A", "དང་པོ།", "འདེམས་ཀ་དང་པོ།", "1"],
+    risk_level="C1",
+    sign="གྲོས་མཐུན་ལ་ཁས་ལེན་གྱི་ཡིན།",
+    card=lambda c: f"དངུལ་ཁང་ཁཱ་ཨང་གྲངས་ {c}",
+    submit="ལགས། ཡང་དག་རེད།",
+)
+
 UYGHUR = Persona(
     language="ug",
     channel="app",
@@ -169,6 +188,10 @@ def test_a_sichuanese_senior_opens_an_account(client: httpx.Client) -> None:
     user = open_account(client, SICHUANESE_SENIOR)
     assert user.last["senior_mode"] is True
     assert user.state["risk_level"] == "C1"
+
+
+def test_a_tibetan_user_opens_an_account_in_tibetan(client: httpx.Client) -> None:
+    open_account(client, TIBETAN_USER)
 
 
 def test_a_uyghur_user_opens_an_account_in_uyghur(client: httpx.Client) -> None:
