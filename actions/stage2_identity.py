@@ -11,8 +11,9 @@ from rasa_sdk.types import DomainDict
 from actions import backend
 from actions.asking import AskAction
 from actions.backend import BackendError
-from actions.common import StageValidation, is_fresh, understood_text
+from actions.common import StageValidation, is_fresh, latest_text, understood_text
 from actions.parsing import clean_name, digit_runs, find_id_number
+from dialects.names import script_name
 
 
 class AskName(AskAction):
@@ -67,6 +68,11 @@ class ValidateIdentityForm(StageValidation):
         ]
         candidates.append(understood_text(tracker))
         name = next((found for found in map(clean_name, candidates) if found), None)
+        # Tibetan/Uyghur names are often tagged only in part (བསྟན་འཛིན of བསྟན་འཛིན་ནོར་བུ): the whole name
+        # around the tagged part, once the "my name is …" frame is gone, is the better answer.
+        framed = script_name(latest_text(tracker))
+        if framed and name and name in framed:
+            name = framed
         if name is None:
             return self.reject(dispatcher, tracker, "name", "utter_invalid_name")
         return {"name": name}

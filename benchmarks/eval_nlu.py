@@ -143,13 +143,14 @@ def load_floors(path: Path) -> dict[str, dict[str, float]]:
     return {str(k): {str(m): float(v) for m, v in (floors or {}).items()} for k, floors in data.items()}
 
 
-def _synonyms(variety_dir: Path) -> dict[str, str]:
-    train = variety_dir / "train"
-    if not train.is_dir():
-        return {}
+def _synonyms(data_root: Path) -> dict[str, str]:
+    """Entity synonyms of every training folder: the model's EntitySynonymMapper knows them all."""
     from rasa.shared.nlu.training_data.loading import load_data
 
-    return dict(load_data(str(train)).entity_synonyms)
+    synonyms: dict[str, str] = {}
+    for train in sorted(data_root.glob("*/train")):
+        synonyms.update(load_data(str(train)).entity_synonyms)
+    return synonyms
 
 
 def _gold_entities(message: Any, synonyms: dict[str, str]) -> set[tuple[str, str]]:
@@ -178,7 +179,7 @@ async def evaluate_variety(agent: Any, variety_dir: Path) -> VarietyResult:
 
     variety_file = variety_dir / "variety.yml"
     variety = yaml.safe_load(variety_file.read_text(encoding="utf-8")) if variety_file.is_file() else {}
-    synonyms = _synonyms(variety_dir)
+    synonyms = _synonyms(variety_dir.parent)
     for message in data.intent_examples:
         text = message.get("text")
         start = time.perf_counter()

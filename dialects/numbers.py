@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 
 from dialects.chinese import to_simplified
-from dialects.number_words import ordinal_option, words_to_digits
+from dialects.number_words import digit_words, ordinal_option, words_to_digits
 from dialects.rewrites import Rewrite, apply_replacements, compose, map_offset  # noqa: F401  (re-exported)
 
 SPOKEN_DIGITS: dict[str, str] = {
@@ -250,6 +250,10 @@ def _option_in_other_script(text: str) -> tuple[int, int, int] | None:
     found = ordinal_option(text)
     if found and len(_WORD_RE.findall(text)) <= SHORT_ANSWER_WORDS:  # "option two", not "step four of …"
         return found
+    bare = _WORD_RE.findall(text)
+    if len(bare) == 1 and digit_words().get(bare[0].lower()) in {"1", "2", "3", "4"}:  # a bare "بىر", "གཉིས"
+        word = bare[0]
+        return int(digit_words()[word.lower()]), text.index(word), text.index(word) + len(word)
     flat = text
     lone = _LONE_CHOICE_RE.findall(flat)
     if len(lone) == 1 and len(_ANY_DIGIT_RE.findall(flat)) <= 1:

@@ -55,7 +55,7 @@ def map_offset(rewrites: list[Rewrite], pos: int, *, is_end: bool = False) -> in
     return pos + shift
 
 
-def _unmap(rewrites: list[Rewrite], pos: int, *, is_end: bool = False) -> int:
+def unmap_offset(rewrites: list[Rewrite], pos: int, *, is_end: bool = False) -> int:
     """Inverse of map_offset: a position in the rewritten text → the source position."""
     shift = 0
     for r in rewrites:
@@ -71,7 +71,12 @@ def _unmap(rewrites: list[Rewrite], pos: int, *, is_end: bool = False) -> int:
 def compose(first: list[Rewrite], second: list[Rewrite]) -> list[Rewrite]:
     """The rewrites of applying ``first`` and then ``second`` (whose spans refer to first's output)."""
     combined = [
-        Rewrite(_unmap(first, r.src_start), _unmap(first, r.src_end, is_end=True), r.out_start, r.out_end)
+        Rewrite(
+            unmap_offset(first, r.src_start),
+            unmap_offset(first, r.src_end, is_end=True),
+            r.out_start,
+            r.out_end,
+        )
         for r in second
     ]
     for r in first:

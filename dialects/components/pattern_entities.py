@@ -27,15 +27,14 @@ import re
 from datetime import date
 from typing import Any
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from dialects.checksums import is_valid_id_number, luhn_valid
+from dialects.components.base import MessageComponent
+from dialects.components.rewriting import ORIGINAL_TEXT, is_intent_trigger, original_span
 from dialects.numbers import find_option
 
 _DIGIT_RUN_RE = re.compile(r"(?<![0-9A-Za-z.])(?:[0-9]{17}[Xx]|[0-9]+)(?![0-9A-Za-z])")
@@ -101,6 +100,11 @@ def extract_pattern_entities(text: str) -> list[dict[str, Any]]:
     return sorted(entities, key=lambda e: e["start"])
 
 
+def _only_separators(gap: str) -> bool:
+    """Pieces of one name: touching, or apart only by spaces or the Tibetan tsheg (བསྟན་འཛིན ནོར་བུ)."""
+    return gap.strip(" ་") == "" and len(gap) <= 2
+
+
 def reconcile_learnt_entities(text: str, entities: list[dict[str, Any]], owner: str) -> list[dict[str, Any]]:
     """Merge touching learnt entities of one type and drop learnt ones that overlap ``owner``'s entities.
 
@@ -121,7 +125,7 @@ def reconcile_learnt_entities(text: str, entities: list[dict[str, Any]], owner: 
             prev is not None
             and prev["entity"] == e["entity"]
             and prev.get("extractor") == e.get("extractor")
-            and prev["end"] == e["start"]
+            and _only_separators(text[prev["end"] : e["start"]])
         ):
             prev["end"] = e["end"]
             prev["value"] = text[prev["start"] : prev["end"]]
@@ -135,35 +139,26 @@ def reconcile_learnt_entities(text: str, entities: list[dict[str, Any]], owner: 
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
-class PatternEntityExtractor(GraphComponent, EntityExtractorMixin):
+class PatternEntityExtractor(MessageComponent, EntityExtractorMixin):
     """Adds id_number, phone_number, bank_card, sms_code and option entities found by patterns."""
 
-    @staticmethod
-    def get_default_config() -> dict[str, Any]:
-        """No options: the patterns are the product's rules, not tuning knobs."""
-        return {}
+    def handle(self, message: Message, *, training: bool) -> None:
+        """Add the pattern entities of a message to its ENTITIES and tidy the learnt ones."""
+        text = message.get(TEXT)
+        if training or not isinstance(text, str) or is_intent_trigger(text):
+            return
+        found = self.add_extractor_name(extract_pattern_entities(text))
+        entities = reconcile_learnt_entities(text, message.get(ENTITIES, []) + found, self.name)
+        message.set(ENTITIES, [_as_written(message, e) for e in entities], add_to_output=True)
 
-    def __init__(self, config: dict[str, Any]) -> None:
-        self._config = config
 
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> PatternEntityExtractor:
-        """Creates the component (nothing to train or load)."""
-        return cls(config)
-
-    def process(self, messages: list[Message]) -> list[Message]:
-        """Add the pattern entities of each message to its ENTITIES and tidy the learnt ones."""
-        for message in messages:
-            text = message.get(TEXT)
-            if not isinstance(text, str) or text.startswith("/"):
-                continue
-            found = self.add_extractor_name(extract_pattern_entities(text))
-            entities = reconcile_learnt_entities(text, message.get(ENTITIES, []) + found, self.name)
-            message.set(ENTITIES, entities, add_to_output=True)
-        return messages
+def _as_written(message: Message, entity: dict[str, Any]) -> dict[str, Any]:
+    """Names and occupations keep the user's own characters (陳嘉明, not the simplified 陈嘉明 the model
+    read); bank names stay normalised for the synonym mapper."""
+    if entity.get("entity") not in {"name", "occupation"} or "start" not in entity:
+        return entity
+    span = original_span(message, entity["start"], entity["end"])
+    if span is None:
+        return entity
+    written = message.get(ORIGINAL_TEXT)[span[0] : span[1]]
+    return {**entity, "value": written} if written.strip() else entity

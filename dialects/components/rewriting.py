@@ -16,15 +16,26 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 
-from dialects.rewrites import Rewrite, map_offset
+from dialects.rewrites import Rewrite, map_offset, unmap_offset
 
 NORMALIZED_TEXT = "normalized_text"
 ORIGINAL_TEXT = "original_text"
+# Each rewriting component's spans, in pipeline order (internal: not part of the parse result).
+TEXT_REWRITES = "text_rewrites"
 
 
 def is_intent_trigger(text: str) -> bool:
     """'/intent{...}' messages (buttons) are handled by Rasa's RegexMessageHandler and stay untouched."""
     return text.startswith("/")
+
+
+def original_span(message: Message, start: int, end: int) -> tuple[int, int] | None:
+    """Where ``TEXT[start:end]`` was in the user's own text (None when the original is unknown)."""
+    if message.get(ORIGINAL_TEXT) is None:
+        return None
+    for rewrites in reversed(message.get(TEXT_REWRITES) or []):
+        start, end = unmap_offset(rewrites, start), unmap_offset(rewrites, end, is_end=True)
+    return start, end
 
 
 def replace_text(message: Message, new_text: str, rewrites: list[Rewrite], *, training: bool) -> None:
@@ -42,6 +53,7 @@ def replace_text(message: Message, new_text: str, rewrites: list[Rewrite], *, tr
                 entity[ENTITY_ATTRIBUTE_START], entity[ENTITY_ATTRIBUTE_END] = new_start, new_end
         message.set(TEXT, new_text)
     if not training:
+        message.set(TEXT_REWRITES, [*(message.get(TEXT_REWRITES) or []), rewrites])
         if message.get(ORIGINAL_TEXT) is None:
             message.set(ORIGINAL_TEXT, old_text, add_to_output=True)
         message.set(NORMALIZED_TEXT, new_text, add_to_output=True)

@@ -329,3 +329,29 @@ async def _validate(action, domain, tracker) -> tuple[dict, list[str | None]]:
     dispatcher = CollectingDispatcher()
     events = await action.run(dispatcher, tracker, domain)
     return slot_events(events), responses(dispatcher)
+
+
+def test_the_questionnaire_follows_the_conversation_language(
+    backend: httpx.AsyncClient, domain: dict
+) -> None:
+    from actions.stage3_risk import AskRiskAnswer
+
+    async def scenario() -> None:
+        app_id = await new_application(backend, upto="liveness")
+        slots = {"application_id": app_id, "requested_slot": "risk_answer", "language": "bo"}
+        dispatcher = CollectingDispatcher()
+        await AskRiskAnswer().run(dispatcher, make_tracker(slots=slots, active_loop="risk_form"), domain)
+        [asked] = dispatcher.messages
+        assert any("\u0f40" <= ch <= "\u0fbc" for ch in asked["question"])  # the question in Tibetan
+
+        base = {**slots, "risk_answers": [2, 2, 2, 2]}
+        answer = "འདེམས་ཀ་གཉིས་པ།"  # "the second option"
+        slots_set, said = await _validate(
+            ValidateRiskForm(),
+            domain,
+            make_tracker(text=answer, slots=base, new_slots={"risk_answer": answer}, active_loop="risk_form"),
+        )
+        assert slots_set["risk_answers"] == [2, 2, 2, 2, 2] and slots_set["risk_level"] == "C2"
+        assert said == ["utter_risk_result"]
+
+    run(scenario())
