@@ -27,24 +27,25 @@ def _languages() -> dict[str, dict[str, dict[int, list[str]]]]:
     return yaml.safe_load(DATA_FILE.read_text(encoding="utf-8")) or {}
 
 
+def _words(kind: str) -> dict[str, int]:
+    """Every spelling of one kind (``digits`` or ``ordinals``) in every language → its number."""
+    words: dict[str, int] = {}
+    for language in _languages().values():
+        for number, spellings in (language.get(kind) or {}).items():
+            words.update({spelling.lower(): int(number) for spelling in spellings})
+    return words
+
+
 @lru_cache(maxsize=1)
 def digit_words() -> dict[str, str]:
     """Every digit word → its digit."""
-    words: dict[str, str] = {}
-    for language in _languages().values():
-        for digit, spellings in (language.get("digits") or {}).items():
-            words.update({spelling.lower(): str(digit) for spelling in spellings})
-    return words
+    return {word: str(digit) for word, digit in _words("digits").items()}
 
 
 @lru_cache(maxsize=1)
 def ordinal_words() -> dict[str, int]:
     """Every ordinal word ("the second") → its option number."""
-    words: dict[str, int] = {}
-    for language in _languages().values():
-        for option, spellings in (language.get("ordinals") or {}).items():
-            words.update({spelling.lower(): int(option) for spelling in spellings})
-    return words
+    return _words("ordinals")
 
 
 def _alternation(words: list[str]) -> str:

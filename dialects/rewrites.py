@@ -44,28 +44,27 @@ def map_offset(rewrites: list[Rewrite], pos: int, *, is_end: bool = False) -> in
     Offsets outside rewritten spans shift by the length change of the rewrites before them; an offset
     strictly inside a rewritten span snaps to the start of its replacement (or its end, for an entity end).
     """
-    shift = 0
-    for r in rewrites:
-        if pos <= r.src_start:
-            break
-        if pos >= r.src_end:
-            shift = r.out_end - r.src_end
-            continue
-        return r.out_end if is_end else r.out_start
-    return pos + shift
+    spans = [(r.src_start, r.src_end, r.out_start, r.out_end) for r in rewrites]
+    return _move(spans, pos, is_end)
 
 
 def unmap_offset(rewrites: list[Rewrite], pos: int, *, is_end: bool = False) -> int:
     """Inverse of map_offset: a position in the rewritten text → the source position."""
+    spans = [(r.out_start, r.out_end, r.src_start, r.src_end) for r in rewrites]
+    return _move(spans, pos, is_end)
+
+
+def _move(spans: list[tuple[int, int, int, int]], pos: int, is_end: bool) -> int:
+    """``pos`` through (from_start, from_end, to_start, to_end) spans, given in order."""
     shift = 0
-    for r in rewrites:
-        if pos <= r.out_start:
+    for from_start, from_end, to_start, to_end in spans:
+        if pos <= from_start:
             break
-        if pos >= r.out_end:
-            shift = r.out_end - r.src_end
+        if pos >= from_end:
+            shift = to_end - from_end
             continue
-        return r.src_end if is_end else r.src_start
-    return pos - shift
+        return to_end if is_end else to_start
+    return pos + shift
 
 
 def compose(first: list[Rewrite], second: list[Rewrite]) -> list[Rewrite]:

@@ -133,7 +133,7 @@ SICHUANESE_SENIOR = Persona(
     id_number=lambda n: f"身份证号是{spoken(n, '零一二三四五六七八九')}",
     confirm="对头，莫得问题",
     liveness_done="弄好了",
-    risk_answers=["1", "A", "第一个", "1", "一点都亏不起"],
+    risk_answers=["1", "A", "第一个噻", "选A嘛", "一分钱都亏不得，选A"],
     risk_level="C1",
     sign="要得，我同意",
     card=lambda c: f"卡号是{c}",
@@ -208,3 +208,24 @@ def test_the_user_can_switch_language_mid_conversation(client: httpx.Client) -> 
     assert user.state["step"] == "consent"  # the place in the flow is kept
     user.say("好")  # neutral: stays Cantonese
     assert user.last["language"] == "yue"
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "dialect", "decisive"),
+    [
+        ("我想開個戶口,唔該", "yue", "cantonese", True),
+        ("你嘎哈呢", "zh", "northeastern", True),
+        ("ང་ཚོང་རྐང་གི་རྩིས་ཐོ་ཞིག་ཁ་ཕྱེ་འདོད།", "bo", None, True),
+        ("مەن پاي ھېساباتى ئاچماقچىمەن", "ug", None, True),
+        ("好", "zh", None, False),
+    ],
+)
+def test_parse_reports_language_and_dialect(
+    client: httpx.Client, text: str, language: str, dialect: str | None, decisive: bool
+) -> None:
+    response = client.post("/api/nlu/parse", json={"text": text})
+    assert response.status_code == 200, response.text
+    parsed = response.json()
+    found = (parsed["language"], parsed["dialect"], parsed["language_decisive"])
+    assert found == (language, dialect, decisive)
+    assert all(e["entity"] != "language" for e in parsed["entities"])
