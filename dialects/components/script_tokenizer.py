@@ -6,12 +6,13 @@
 - Tibetan has no spaces between words; syllables are split by the tsheg ་ and clauses end with the shad །, so
   each syllable is a token (marks are not tokens).
 - Uyghur (Arabic script) and Latin text are split into words on spaces and punctuation.
-Whitespace is never a token.
+Whitespace and punctuation are never tokens.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -52,8 +53,9 @@ class ScriptAwareTokenizer(JiebaTokenizer):
         if not text.strip():
             return []
         pieces = jieba.tokenize(text, HMM=bool(self._config.get("hmm", True)))
-        return [
-            Token(word, offset + start)
-            for word, start, _ in pieces
-            if word.strip() and not all(ch in "་།༌" for ch in word)
-        ]
+        return [Token(word, offset + start) for word, start, _ in pieces if not _is_separator(word)]
+
+
+def _is_separator(word: str) -> bool:
+    """Whitespace and punctuation are not words: "我同意。" must read like "我同意" (ASR adds the 。)."""
+    return all(ch.isspace() or unicodedata.category(ch).startswith("P") for ch in word)
