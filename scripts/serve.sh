@@ -42,6 +42,13 @@ start backend "$BIN/python" -m backend
 start actions "$BIN/python" -m rasa_sdk --actions actions --port "$ACTIONS_PORT"
 start rasa "$BIN/python" -m bot.server run --model "$MODEL" --enable-api --auth-token "$RASA_TOKEN" \
   --interface 127.0.0.1 --port "$RASA_PORT" --endpoints bot/endpoints.yml --credentials bot/credentials.yml
+# The MMS worker (Tibetan/Uyghur speech, its own Python 3.11 venv) only when an operator configured its models.
+if [ -n "${MMS_ASR_DIR:-}${MMS_TTS_BO_DIR:-}${MMS_TTS_UG_DIR:-}" ]; then
+  : "${MMS_PORT:=8200}"
+  export MMS_PORT MMS_URL="http://127.0.0.1:$MMS_PORT"
+  scripts/setup_mms_venv.sh
+  start mms .venv-mms/bin/python -m voice.mms.worker
+fi
 start gateway "$BIN/python" -m voice
 
 echo "waiting for http://127.0.0.1:$PORT/healthz (the Rasa server takes about a minute to load)..."

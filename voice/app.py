@@ -11,11 +11,15 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, WebSocket
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from voice.channels import http as voice_http
+from voice.channels.hotline import HotlineCall
+from voice.channels.stream import VoiceStream
+from voice.channels.wiring import VoiceServices
 from voice.config import GatewaySettings
 from voice.engine import Engine, EngineUnavailable
 from voice.schemas import (
@@ -44,10 +48,14 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     settings = settings or GatewaySettings()
     engine = Engine(settings)
     backend = httpx.AsyncClient(base_url=settings.backend_url, timeout=10)
+    voice = VoiceServices(engine)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI):
+        if voice.preload:
+            voice.start()  # Whisper and the offline voices load in the background
         yield
+        await voice.close()
         await engine.close()
         await backend.aclose()
 
@@ -91,7 +99,9 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             "backend": await _ok(backend, f"{settings.backend_url}/healthz"),
         }
         ok = all(checks.values())
-        return JSONResponse({"status": "ok" if ok else "starting", **checks}, status_code=200 if ok else 503)
+        # Voice loading is reported, not required: text chat works without it.
+        body = {"status": "ok" if ok else "starting", **checks, "voice": voice.status}
+        return JSONResponse(body, status_code=200 if ok else 503)
 
     @app.post("/api/chat", response_model=ChatResponse, responses=ERRORS)
     async def chat(body: ChatRequest) -> ChatResponse:
@@ -137,6 +147,18 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         except httpx.HTTPError as exc:
             raise ApiError(503, "backend_unavailable", "the account backend is not reachable") from exc
         return JSONResponse(response.json(), status_code=response.status_code)
+
+    app.include_router(voice_http.router(voice.turn, _chat_response))
+
+    @app.websocket("/ws/hotline")
+    async def hotline(websocket: WebSocket) -> None:
+        """A phone call: the Twilio Media Streams protocol (see voice/channels/hotline.py)."""
+        await HotlineCall(websocket, voice.turn).run()
+
+    @app.websocket("/ws/voice")
+    async def voice_stream(websocket: WebSocket) -> None:
+        """The app's live voice channel (protocol in voice/channels/stream.py)."""
+        await VoiceStream(websocket, voice.turn, _chat_response).run()
 
     return app
 

@@ -1,0 +1,153 @@
+"""Endpointing: when does the user start and stop speaking?
+
+Silero VAD (the ONNX model faster-whisper ships, so nothing is downloaded) scores every 32 ms window of
+16 kHz audio; an energy floor keeps line hiss and digital silence from ever counting as speech. Speech
+starts after a few speech windows in a row and ends after a stretch of silence, longer for seniors,
+who pause more mid-sentence.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from dataclasses import dataclass
+
+import numpy as np
+
+from voice.channels.codec import RECOGNITION_RATE, rms_dbfs
+from voice.speech import Audio
+
+WINDOW = 512  # samples per Silero window at 16 kHz (32 ms)
+CONTEXT = 64  # samples of the previous window the model sees
+WINDOW_MS = WINDOW * 1000 // RECOGNITION_RATE
+
+
+@functools.lru_cache(maxsize=1)
+def _session():
+    from faster_whisper.vad import get_vad_model  # ships silero_vad_v6.onnx; loads in ~50 ms
+
+    return get_vad_model().session
+
+
+class StreamingVad:
+    """Speech probability per 512-sample window, carrying the model's LSTM state between chunks."""
+
+    def __init__(self) -> None:
+        self._session = _session()
+        self.reset()
+
+    def reset(self) -> None:
+        self._h = np.zeros((1, 1, 128), dtype=np.float32)
+        self._c = np.zeros((1, 1, 128), dtype=np.float32)
+        self._context = np.zeros(CONTEXT, dtype=np.float32)
+        self._pending = np.zeros(0, dtype=np.float32)
+
+    def windows(self, pcm: bytes) -> list[tuple[float, bytes]]:
+        """(speech probability, the window's PCM) for each complete window the chunk finishes."""
+        samples = np.concatenate([self._pending, np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768])
+        count = len(samples) // WINDOW
+        self._pending = samples[count * WINDOW :]
+        if count == 0:
+            return []
+        windows = samples[: count * WINDOW].reshape(count, WINDOW)
+        contexts = np.concatenate([self._context[None, :], windows[:-1, -CONTEXT:]])
+        self._context = windows[-1, -CONTEXT:].copy()
+        batch = np.concatenate([contexts, windows], axis=1)
+        probs, self._h, self._c = self._session.run(None, {"input": batch, "h": self._h, "c": self._c})
+        pcm_windows = (np.clip(windows, -1, 1 - 1 / 32768) * 32768).astype("<i2")
+        return [(float(p), w.tobytes()) for p, w in zip(np.ravel(probs), pcm_windows, strict=True)]
+
+
+@dataclass(frozen=True)
+class EndpointConfig:
+    start_prob: float = 0.5
+    end_prob: float = 0.35  # hysteresis: a window must fall below this to count as silence
+    start_windows: int = 3  # ~100 ms of speech before a turn starts (coughs and clicks are shorter)
+    end_silence_ms: int = 700
+    preroll_ms: int = 300  # kept before the start so the first syllable is not clipped
+    min_dbfs: float = -50.0  # quieter windows are silence whatever the model says
+    max_speech_s: float = 30.0
+
+    @classmethod
+    def for_user(cls, senior: bool) -> EndpointConfig:
+        """VOICE_END_SILENCE_MS (700) and VOICE_SENIOR_END_SILENCE_MS (1100): shorter answers faster,
+        but cuts off people who pause mid-sentence (a read FLEURS clip has a 672 ms pause)."""
+        if senior:
+            return cls(end_silence_ms=int(os.environ.get("VOICE_SENIOR_END_SILENCE_MS", 1100)))
+        return cls(end_silence_ms=int(os.environ.get("VOICE_END_SILENCE_MS", cls.end_silence_ms)))
+
+
+@dataclass(frozen=True)
+class SpeechStarted:
+    pass
+
+
+@dataclass(frozen=True)
+class SpeechEnded:
+    audio: Audio
+    reason: str  # silence | max_length
+
+
+class Endpointer:
+    """Feed 16 kHz PCM in any chunk size; get SpeechStarted / SpeechEnded events."""
+
+    def __init__(self, config: EndpointConfig | None = None, vad: StreamingVad | None = None) -> None:
+        self.config = config or EndpointConfig()
+        self.vad = vad or StreamingVad()
+        self.in_speech = False
+        self._speech: list[bytes] = []
+        self._preroll: list[bytes] = []
+        self._run = 0  # consecutive speech windows before start, or silent windows after it
+
+    @property
+    def pausing(self) -> bool:
+        """In an utterance, and the latest window was silence: the end may be moments away."""
+        return self.in_speech and self._run > 0
+
+    @property
+    def speech_audio(self) -> Audio:
+        """The current utterance so far (for partial transcripts)."""
+        return Audio(b"".join(self._speech), RECOGNITION_RATE)
+
+    def reset(self) -> None:
+        self.vad.reset()
+        self.in_speech, self._speech, self._preroll, self._run = False, [], [], 0
+
+    def force_end(self) -> SpeechEnded | None:
+        """The client says the user stopped (push-to-talk released)."""
+        if not self.in_speech:
+            return None
+        return self._end("client")
+
+    def feed(self, pcm: bytes) -> list[SpeechStarted | SpeechEnded]:
+        events: list[SpeechStarted | SpeechEnded] = []
+        cfg = self.config
+        for prob, window in self.vad.windows(pcm):
+            loud = rms_dbfs(window) >= cfg.min_dbfs
+            if not self.in_speech:
+                self._preroll.append(window)
+                self._run = self._run + 1 if loud and prob >= cfg.start_prob else 0
+                if self._run >= cfg.start_windows:
+                    keep = max(cfg.preroll_ms // WINDOW_MS, cfg.start_windows)
+                    self._speech, self._preroll = self._preroll[-keep:], []
+                    self.in_speech, self._run = True, 0
+                    events.append(SpeechStarted())
+                else:
+                    del self._preroll[: -max(cfg.preroll_ms // WINDOW_MS, cfg.start_windows)]
+                continue
+            self._speech.append(window)
+            silent = not loud or prob < cfg.end_prob
+            self._run = self._run + 1 if silent else 0
+            if self._run * WINDOW_MS >= cfg.end_silence_ms:
+                events.append(self._end("silence"))
+            elif len(self._speech) * WINDOW_MS >= cfg.max_speech_s * 1000:
+                events.append(self._end("max_length"))
+        return events
+
+    def _end(self, reason: str) -> SpeechEnded:
+        # drop most of the trailing silence: Whisper hallucinates on long silent tails
+        tail = max(self._run - 200 // WINDOW_MS, 0) if reason == "silence" else 0
+        speech = self._speech[: len(self._speech) - tail] if tail else self._speech
+        audio = Audio(b"".join(speech), RECOGNITION_RATE)
+        self.in_speech, self._speech, self._preroll, self._run = False, [], [], 0
+        return SpeechEnded(audio, reason)

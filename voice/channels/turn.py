@@ -1,0 +1,202 @@
+"""One voice turn: recognise with the conversation's context, talk to Rasa, speak the replies.
+
+Voice and text are one conversation: the same sender id reaches the same Rasa tracker as /api/chat. A
+transcript the recogniser rejects (silence, noise, a repetition loop) or a language it cannot hear
+(Uyghur without MMS) is never sent to Rasa as text; the user hears a localised "please say it again" and
+Rasa's re-ask of the current question, obtained with the `/ask_repeat` intent payload.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import hashlib
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from voice.channels.logs import channel_logger
+from voice.channels.prompts import prompt, repeat_texts
+from voice.channels.speaking import SpokenPart, SpokenReply, split_for_speech, whole_replies
+from voice.engine import Engine
+from voice.speech import Audio, RecognitionContext, SpeechRecognizer, SpeechSynthesizer, Transcript
+from voice.tts.base import NoVoice, language_tag
+
+log = channel_logger("voice.turn")
+
+ASK_REPEAT = "/ask_repeat"
+TRAILING_MARKS = "。．.，,、;；"
+DEFAULT_SLOW_RATE = 0.8  # seniors and "please speak slower": 20% slower
+RecognizerFor = Callable[[str | None], SpeechRecognizer | None]
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """What the tracker says before the user speaks."""
+
+    language: str = "zh"
+    step: str | None = None
+    expects: str | None = None
+    senior: bool = False
+    slow: bool = False
+    dialect: str | None = None
+
+    @classmethod
+    def from_tracker(cls, tracker: dict[str, Any]) -> Conversation:
+        slots = tracker.get("slots") or {}
+        latest = tracker.get("latest_message") or {}
+        return cls(
+            language=slots.get("language") or "zh",
+            step=slots.get("step"),
+            expects=slots.get("expects"),
+            senior=bool(slots.get("senior_mode")),
+            slow=bool(slots.get("slow_speech")),
+            dialect=latest.get("dialect"),
+        )
+
+    def recognition_context(self) -> RecognitionContext:
+        return RecognitionContext(language=self.language, step=self.step, expects=self.expects)
+
+
+@dataclass
+class TurnOutcome:
+    sender_id: str
+    replies: list[dict[str, Any]]
+    tracker: dict[str, Any]
+    transcript: Transcript | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def conversation(self) -> Conversation:
+        return Conversation.from_tracker(self.tracker)
+
+    @property
+    def heard(self) -> bool:
+        return self.transcript is not None and self.transcript.rejected is None
+
+
+def message_text(transcript: str) -> str:
+    """What goes to Rasa: the recogniser's closing full stop or comma is its guess, not the user's words
+    (and the NLU took "我同意。" for out_of_scope where "我同意" is a clear yes)."""
+    return transcript.strip().rstrip(TRAILING_MARKS).strip() or transcript.strip()
+
+
+def audio_sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def unsupported(language: str | None, audio: Audio) -> Transcript:
+    return Transcript("", language, "none", audio.duration_s, 0.0, rejected="unsupported_language")
+
+
+class VoiceTurn:
+    def __init__(
+        self,
+        engine: Engine,
+        recognizer_for: RecognizerFor,
+        synthesizer: SpeechSynthesizer,
+        *,
+        slow_rate: float = DEFAULT_SLOW_RATE,
+    ) -> None:
+        self.engine = engine
+        self.recognizer_for = recognizer_for
+        self.synthesizer = synthesizer
+        self.slow_rate = slow_rate
+        # Whisper takes both cores: two decodes at once only make both late.
+        self._asr_lock = asyncio.Lock()
+
+    async def conversation(self, sender_id: str) -> Conversation:
+        return Conversation.from_tracker(await self.engine.tracker(sender_id))
+
+    async def recognise(self, audio: Audio, conversation: Conversation) -> Transcript:
+        # a provider may ask a worker what it has loaded (MMS): never on the event loop
+        recognizer = await asyncio.to_thread(self.recognizer_for, conversation.language)
+        if recognizer is None or not recognizer.supports(conversation.language):
+            return unsupported(conversation.language, audio)
+        async with self._asr_lock:
+            try:
+                return await asyncio.to_thread(
+                    recognizer.transcribe, audio, conversation.recognition_context()
+                )
+            except Exception:  # a recogniser crash must not lose the call: ask again instead
+                log.exception("speech recogniser %s failed", recognizer.name)
+                return Transcript(
+                    "", conversation.language, recognizer.name, audio.duration_s, 0.0, "asr_error"
+                )
+
+    async def hear(
+        self,
+        sender_id: str,
+        audio: Audio,
+        *,
+        channel: str,
+        sha256: str,
+        conversation: Conversation | None = None,
+    ) -> TurnOutcome:
+        """A complete voice turn up to Rasa's answer (speech synthesis is `speak`)."""
+        started = time.perf_counter()
+        conversation = conversation or await self.conversation(sender_id)
+        transcript = await self.recognise(audio, conversation)
+        asr_s = time.perf_counter() - started
+        metadata = {"channel": channel, "input": "voice", "audio_sha256": sha256}
+        if transcript.rejected is None and not transcript.text.strip():
+            transcript = dataclasses.replace(transcript, text="", rejected="no_speech")
+        if transcript.rejected is None:
+            log.info("voice turn %s: %d characters heard in %.2fs", sender_id, len(transcript.text), asr_s)
+            outcome = await self.send(sender_id, message_text(transcript.text), metadata)
+        else:
+            log.info("voice turn %s: transcript rejected (%s)", sender_id, transcript.rejected)
+            outcome = await self.ask_again(sender_id, transcript.rejected, conversation, metadata)
+        outcome.transcript = transcript
+        outcome.timings = {"asr_s": asr_s, "engine_s": time.perf_counter() - started - asr_s}
+        return outcome
+
+    async def send(self, sender_id: str, text: str, metadata: dict[str, Any]) -> TurnOutcome:
+        replies = await self.engine.send(sender_id, text, metadata)
+        return TurnOutcome(sender_id, replies, await self.engine.tracker(sender_id))
+
+    async def ask_again(
+        self, sender_id: str, reason: str, conversation: Conversation, metadata: dict[str, Any]
+    ) -> TurnOutcome:
+        """Nothing usable was heard: a spoken notice, then Rasa's re-ask of its question (in the right
+        language)."""
+        key = "no_voice_input" if reason == "unsupported_language" else "not_heard"
+        notice = {"text": prompt(key, conversation.language), "custom": {"voice_notice": reason}}
+        outcome = await self.send(sender_id, ASK_REPEAT, {**metadata, "asr_rejected": reason})
+        redundant = repeat_texts()
+        outcome.replies = [notice] + [r for r in outcome.replies if r.get("text") not in redundant]
+        return outcome
+
+    def rate(self, conversation: Conversation) -> float:
+        return self.slow_rate if conversation.senior or conversation.slow else 1.0
+
+    async def speak(self, outcome: TurnOutcome) -> AsyncIterator[SpokenPart]:
+        """Every reply, sentence by sentence, in order, each piece as soon as it is synthesised."""
+        conversation = outcome.conversation
+        for index, message in enumerate(outcome.replies):
+            async for part in self.speak_message(index, message, conversation):
+                yield part
+
+    async def speak_all(self, outcome: TurnOutcome) -> list[SpokenReply]:
+        return whole_replies([part async for part in self.speak(outcome)])
+
+    async def speak_message(
+        self, index: int, message: dict[str, Any], conversation: Conversation
+    ) -> AsyncIterator[SpokenPart]:
+        pieces = split_for_speech(message.get("text") or "")
+        if not pieces:
+            yield SpokenPart(index, message, None, "no_text", True)
+            return
+        language = language_tag(conversation.language, conversation.dialect)
+        for i, piece in enumerate(pieces):
+            try:
+                speech = await self.synthesizer.synthesize(piece, language, rate=self.rate(conversation))
+            except NoVoice:
+                yield SpokenPart(index, message, None, "text_only", True)
+                return
+            except Exception:  # every engine failed: the text still reaches the user
+                log.exception("speech synthesis failed for a %s reply", conversation.language)
+                yield SpokenPart(index, message, None, "failed", True)
+                return
+            yield SpokenPart(index, message, speech, "ok", i == len(pieces) - 1)
