@@ -25,7 +25,7 @@ from voice.speech import RecognitionContext
 # sometimes gets the last byte wrong ('４', '１' appeared in the middle of answers).
 DETOURS = "转人工, 再说一遍, 慢一点"
 _CONFIRM = "同意, 不同意, 确认, 是的, 对, 不对, 可以"
-_CHOICE = "第一个, 第二个, 第三个, 第四个, 选一, 选二, 选三, 选四"
+_CHOICE = "第一个, 第二个, 第三个, 第四个"
 _BANKS = "工商银行, 农业银行, 中国银行, 建设银行, 交通银行, 招商银行, 邮储银行"
 STEP_WORDS: dict[str, str] = {
     "phone": "手机号码",

@@ -1,12 +1,13 @@
 """Whisper speech recognition (faster-whisper / CTranslate2, int8 on the CPU) for zh, yue and bo.
 
-Decoding is one 30-second window (answers are capped at 30 s), done here on faster-whisper's model, feature
-extractor and tokenizer rather than through ``WhisperModel.transcribe``, because the conversation's context
-needs two things transcribe() cannot give: a second, digits-only pass on the same encoder output (the encoder
-is ~80 % of the cost) and several hypotheses to check against what the step accepts. The settings are the
-measured best for Mandarin: beam 5, no timestamps, no conditioning on previous text, and no temperature
-fallback: a doubtful result is rejected by the guards and the user is asked again, because the sampled
-fallback is what produced 20-second repetition loops.
+Decoding runs on faster-whisper's model, feature extractor and tokenizer rather than through
+``WhisperModel.transcribe``, because the conversation's context needs what transcribe() cannot give: a
+second, digits-only pass on the same encoder output (the encoder is most of the cost) and several hypotheses
+to check against what the step accepts. Settings (measured, benchmarks/asr_benchmark.py): beam 5, no
+timestamps, no conditioning on previous text, no temperature fallback (a doubtful result is rejected by the
+guards and the user asked again: the sampled fallback is what produced 20-second repetition loops), and a
+20-second encoder window for answers shorter than that (WHISPER_WINDOW_S; Whisper's own is 30 s, which
+costs twice the time on a 2-second answer for no measurable gain).
 """
 
 from __future__ import annotations
@@ -142,10 +143,7 @@ class WhisperRecognizer:
         speech_s = (span[1] - span[0]) / SAMPLE_RATE
 
         hypothesis, extra = self._recognise(speech, speech_s, replace(context, language=language))
-        # U+FFFD: a character whose byte tokens did not add up; never part of what was said
-        text = hypothesis.text.replace("\ufffd", "").strip()
-        if language == "zh":
-            text = to_simplified(text)  # ~40 % of Whisper's Mandarin comes out in traditional characters
+        text = finish_text(hypothesis.text, language)
         reason = guards.check(
             guards.Decoded(text, hypothesis.avg_logprob, hypothesis.no_speech_prob, hypothesis.prompt),
             speech_s=speech_s,
@@ -179,6 +177,11 @@ class WhisperRecognizer:
         if prompt and self._prompt_misled(best, speech_s):
             best = self._generate(model, encoder_output, tokenizer, speech_s)[0]
             prompt = None
+        elif prompt and best.avg_logprob < self.settings.min_avg_logprob:
+            # Unsure with the prompt (short answers: 可以 at -1.15): the unprompted reading may be surer.
+            plain = self._generate(model, encoder_output, tokenizer, speech_s)[0]
+            if plain.avg_logprob > best.avg_logprob:
+                best, prompt = plain, None
         extra = {"prompted": float(prompt is not None), "digit_pass": 0.0}
         answer = hints.digit_answer(context) if self.settings.use_context else None
         if answer is not None and context.language in ("zh", "yue"):
@@ -300,6 +303,17 @@ class WhisperRecognizer:
             float(np.mean([s.avg_logprob for s in parts])),
             float(min(s.no_speech_prob for s in parts)),
         )
+
+
+def finish_text(text: str, language: str) -> str:
+    """Whisper's text as the conversation shows it.
+
+    Mandarin → simplified (about 40 % of Whisper's Mandarin comes out in traditional characters); Cantonese
+    keeps its characters (written Cantonese is traditional); U+FFFD (byte tokens that did not make a
+    character) and the trailing comma the prompt style invites are dropped.
+    """
+    text = text.replace("\ufffd", "").strip().rstrip(",，、 ")
+    return to_simplified(text) if language == "zh" else text
 
 
 def _digits_text(hypothesis: Hypothesis, prefix: str) -> Hypothesis:
