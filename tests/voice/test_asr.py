@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import av
@@ -108,6 +109,14 @@ def test_a_detour_at_a_number_step_does_not_become_a_number(
     transcript = recognizer.transcribe(tts("转人工"), RecognitionContext("zh", step="phone", expects="value"))
     assert transcript.text == "转人工"
     assert transcript.details["digit_pass"] == 0.0
+
+
+@needs_model
+def test_model_is_loaded_once_across_threads() -> None:
+    fresh = WhisperRecognizer()
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        models = list(pool.map(lambda _: fresh.load(), range(4)))
+    assert all(model is models[0] for model in models)
 
 
 # -- guards -------------------------------------------------------------------------------------------------
