@@ -113,7 +113,7 @@ test-rasa: $(MODEL)
 test-e2e: $(MODEL) speech
 	MODEL=$(MODEL) $(RASA_ENV) $(VOICE_ENV) $(BIN)/pytest -q -m e2e
 
-test: lint validate test-unit test-mms test-rasa test-e2e
+test: lint validate test-mms test-unit test-rasa test-e2e
 
 eval-nlu: $(MODEL)
 	$(RASA_ENV) $(BIN)/python benchmarks/eval_nlu.py $(MODEL)
