@@ -25,6 +25,7 @@ import pytest
 import websockets
 
 from tests.e2e.helpers import Conversation, luhn_card, resident_id, unique_phone
+from voice.mms.wav import encode_wav
 
 pytestmark = pytest.mark.e2e
 
@@ -61,13 +62,7 @@ class Voice:
 
 
 def wav_file(pcm: bytes, rate: int = 16000) -> bytes:
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(rate)
-        out.writeframes(pcm)
-    return buffer.getvalue()
+    return encode_wav(pcm, rate)
 
 
 def silence(seconds: float, rate: int = 16000) -> bytes:

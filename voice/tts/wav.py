@@ -7,17 +7,10 @@ import wave
 
 import numpy as np
 
+from voice.mms.wav import encode_wav as pcm_to_wav  # stdlib-only, shared with the MMS worker
 from voice.speech import Audio
 
-
-def pcm_to_wav(pcm: bytes, sample_rate: int) -> bytes:
-    buf = io.BytesIO()
-    with wave.open(buf, "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(sample_rate)
-        out.writeframes(pcm)
-    return buf.getvalue()
+__all__ = ["float_to_pcm", "pcm_to_wav", "read_wav", "rms"]
 
 
 def float_to_pcm(samples: np.ndarray) -> bytes:
