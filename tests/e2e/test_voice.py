@@ -354,6 +354,9 @@ def test_opening_an_account_by_phone(base_url: str, voice: Voice) -> None:
             state = await phone_call.state()
             assert state["status"] == "approved" and state["step"] == "done", state
             await phone_call.send("stop", stop={})
+            with pytest.raises(websockets.ConnectionClosedOK):  # the server hangs up cleanly
+                while True:
+                    await asyncio.wait_for(ws.recv(), TURN_TIMEOUT_S)
 
     asyncio.run(call())
 
@@ -424,6 +427,9 @@ def test_app_stream_partials_replies_and_barge_in(base_url: str, voice: Voice) -
             assert kinds.index("stop_playback") < kinds.index("transcript"), kinds
             assert events[-1]["state"]["step"] == "phone"
             await ws.send(json.dumps({"type": "stop"}))
+            with pytest.raises(websockets.ConnectionClosedOK):  # the server ends it with a close frame
+                while True:
+                    await asyncio.wait_for(ws.recv(), TURN_TIMEOUT_S)
 
     asyncio.run(session())
 

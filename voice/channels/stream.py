@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import json
 import re
 from collections.abc import Awaitable, Callable
@@ -68,6 +69,7 @@ class VoiceStream:
     async def run(self) -> None:
         await self.ws.accept()
         worker: asyncio.Task | None = None
+        code = 1000
         try:
             await self._start(await self.ws.receive_text())
             worker = asyncio.create_task(self._work())
@@ -83,11 +85,15 @@ class VoiceStream:
             return
         except StreamError as error:
             await self._send({"type": "error", "error": error.error, "message": error.message})
-            await self.ws.close(code=1008)
+            code = 1008
         finally:
             for task in (worker, self._partial):
                 if task is not None:
                     task.cancel()
+            # Close with a close frame: returning alone lets the server drop the TCP connection, which
+            # the client sees as an abnormal closure.
+            with contextlib.suppress(RuntimeError, WebSocketDisconnect):  # the peer may have gone already
+                await self.ws.close(code=code)
 
     async def _start(self, frame: str) -> None:
         try:
