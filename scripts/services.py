@@ -16,7 +16,10 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_PORTS = {"PORT": "18000", "RASA_PORT": "15005", "ACTIONS_PORT": "15055", "BACKEND_PORT": "18100"}
+# E2E_PORT_OFFSET shifts all four, so two test runs on one machine don't collide.
+_OFFSET = int(os.environ.get("E2E_PORT_OFFSET", "0"))
+_BASE_PORTS = {"PORT": 18000, "RASA_PORT": 15005, "ACTIONS_PORT": 15055, "BACKEND_PORT": 18100}
+DEFAULT_PORTS = {name: str(port + _OFFSET) for name, port in _BASE_PORTS.items()}
 
 
 def wait_ready(url: str, process: subprocess.Popen, log: Path, timeout_s: float = 300) -> None:
