@@ -40,7 +40,7 @@ import websockets
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from scripts.services import running_services  # noqa: E402
-from tests.e2e.helpers import unique_phone  # noqa: E402
+from tests.e2e.helpers import connect_hotline, unique_phone, ws_url  # noqa: E402
 
 FRAME_S = 0.02
 # apart from the e2e tests' ports, so a benchmark and a test run can share the machine
@@ -61,10 +61,6 @@ class Voice:
                 rate, frames = src.getframerate(), src.readframes(src.getnframes())
             self.cache[text] = audioop.ratecv(frames, 2, 1, rate, 16000, None)[0]
         return self.cache[text]
-
-
-def ws_url(base_url: str, path: str) -> str:
-    return base_url.replace("http://", "ws://") + path
 
 
 class PhoneCaller:
@@ -198,7 +194,7 @@ class AppStreamer:
 
 
 async def phone_conversation(base_url: str, voice: Voice, samples: dict[str, list[float]]) -> None:
-    async with websockets.connect(ws_url(base_url, "/ws/hotline"), max_size=None) as ws:
+    async with connect_hotline(base_url) as ws:
         caller = PhoneCaller(ws)
         await caller.start(f"bench-phone-{random.randrange(16**8):08x}")
         for i, text in enumerate(UTTERANCES):

@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from voice.channels import http as voice_http
 from voice.channels.hotline import HotlineCall
 from voice.channels.stream import VoiceStream
+from voice.channels.twilio_auth import HotlineGuard
 from voice.channels.wiring import VoiceServices
 from voice.config import GatewaySettings
 from voice.engine import Engine, EngineUnavailable
@@ -49,6 +50,9 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     engine = Engine(settings)
     backend = httpx.AsyncClient(base_url=settings.backend_url, timeout=10)
     voice = VoiceServices(engine)
+    hotline_guard = HotlineGuard()
+    if not hotline_guard.auth_token:
+        log.warning("hotline: %s", hotline_guard.status)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI):
@@ -101,6 +105,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         ok = all(checks.values())
         # Voice loading is reported, not required: text chat works without it.
         body = {"status": "ok" if ok else "starting", **checks, "voice": voice.status}
+        body["hotline"] = hotline_guard.status
         return JSONResponse(body, status_code=200 if ok else 503)
 
     @app.post("/api/chat", response_model=ChatResponse, responses=ERRORS)
@@ -153,6 +158,11 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     @app.websocket("/ws/hotline")
     async def hotline(websocket: WebSocket) -> None:
         """A phone call: the Twilio Media Streams protocol (see voice/channels/hotline.py)."""
+        refusal = hotline_guard.refusal(str(websocket.url), websocket.headers)
+        if refusal is not None:
+            log.warning("hotline handshake refused: %s", refusal)
+            await websocket.close(code=1008)  # before accept: the caller's handshake gets HTTP 403
+            return
         await HotlineCall(websocket, voice.turn).run()
 
     @app.websocket("/ws/voice")

@@ -22,6 +22,8 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     model = os.environ.get("MODEL")
     if not model:
         pytest.fail("MODEL is not set: run the e2e tests through `make test-e2e`")
+    # The hotline checks Twilio signatures as in production; the tests sign their calls with this token.
+    os.environ.setdefault("TWILIO_AUTH_TOKEN", "e2e-hotline-token")
     with running_services(model, tmp_path_factory.mktemp("services")) as url:
         yield url
 

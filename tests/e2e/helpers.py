@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import os
 import random
 from typing import Any
 
@@ -66,3 +67,20 @@ class Conversation:
         response = self.client.get(f"/api/sandbox/sms/{phone}")
         assert response.status_code == 200, response.text
         return response.json()["code"]
+
+
+def ws_url(base_url: str, path: str) -> str:
+    return base_url.replace("http://", "ws://").replace("https://", "wss://") + path
+
+
+def connect_hotline(base_url: str) -> Any:
+    """A phone call's WebSocket, opened as the telephony provider would: signed with X-Twilio-Signature when
+    the gateway checks signatures (TWILIO_AUTH_TOKEN set, as tests/e2e/conftest.py starts the services)."""
+    import websockets
+
+    from voice.channels.twilio_auth import compute_signature
+
+    url = ws_url(base_url, "/ws/hotline")
+    token = os.environ.get("TWILIO_AUTH_TOKEN", "")
+    headers = {"X-Twilio-Signature": compute_signature(token, url)} if token else {}
+    return websockets.connect(url, extra_headers=headers, max_size=None)

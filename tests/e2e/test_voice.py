@@ -24,7 +24,7 @@ import httpx
 import pytest
 import websockets
 
-from tests.e2e.helpers import Conversation, luhn_card, resident_id, unique_phone
+from tests.e2e.helpers import Conversation, connect_hotline, luhn_card, resident_id, unique_phone, ws_url
 from voice.mms.wav import encode_wav
 
 pytestmark = pytest.mark.e2e
@@ -300,10 +300,6 @@ class TwilioCall:
             return (await http.get(f"/api/sandbox/sms/{phone}")).json()["code"]
 
 
-def ws_url(base_url: str, path: str) -> str:
-    return base_url.replace("http://", "ws://").replace("https://", "wss://") + path
-
-
 def spoken(answer: Answer, at_least_s: float = 0.5) -> None:
     assert answer.seconds >= at_least_s, f"only {answer.seconds:.2f} s of reply audio"
     pcm = audioop.ulaw2lin(answer.ulaw, 2)
@@ -313,7 +309,7 @@ def spoken(answer: Answer, at_least_s: float = 0.5) -> None:
 def test_opening_an_account_by_phone(base_url: str, voice: Voice) -> None:
     async def call() -> None:
         sender = f"e2e-phone-{random.randrange(16**8):08x}"
-        async with websockets.connect(ws_url(base_url, "/ws/hotline"), max_size=None) as ws:
+        async with connect_hotline(base_url) as ws:
             phone_call = TwilioCall(ws, base_url, sender)
             spoken(await phone_call.start(), at_least_s=2.0)  # the greeting
 
@@ -364,7 +360,7 @@ def test_opening_an_account_by_phone(base_url: str, voice: Voice) -> None:
 def test_hotline_barge_in_and_keypad_pause(base_url: str, voice: Voice) -> None:
     async def call() -> None:
         sender = f"e2e-phone-{random.randrange(16**8):08x}"
-        async with websockets.connect(ws_url(base_url, "/ws/hotline"), max_size=None) as ws:
+        async with connect_hotline(base_url) as ws:
             phone_call = TwilioCall(ws, base_url, sender)
             await phone_call.send("connected")
             start = {"callSid": "CA1", "customParameters": {"sender_id": sender}, "mediaFormat": {}}
@@ -443,9 +439,25 @@ def test_app_stream_rejects_a_bad_start(base_url: str) -> None:
     asyncio.run(session())
 
 
+def test_an_unsigned_call_is_refused_at_the_handshake(base_url: str) -> None:
+    if not os.environ.get("TWILIO_AUTH_TOKEN"):
+        pytest.skip("these services take unsigned calls (sandbox without TWILIO_AUTH_TOKEN)")
+
+    async def call() -> None:
+        with pytest.raises(websockets.InvalidStatusCode) as refused:
+            async with websockets.connect(
+                ws_url(base_url, "/ws/hotline"), extra_headers={"X-Twilio-Signature": "x"}
+            ):
+                pass
+        assert refused.value.status_code == 403
+
+    asyncio.run(call())
+    assert httpx.get(f"{base_url}/healthz").json()["hotline"] == "signed calls only"
+
+
 def test_bad_hotline_frames_end_the_call_without_an_error_page(base_url: str) -> None:
     async def session() -> None:
-        async with websockets.connect(ws_url(base_url, "/ws/hotline")) as ws:
+        async with connect_hotline(base_url) as ws:
             await ws.send("not json")
             with pytest.raises(websockets.ConnectionClosed):
                 await asyncio.wait_for(ws.recv(), 10)
