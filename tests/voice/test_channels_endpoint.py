@@ -9,7 +9,14 @@ import numpy as np
 import pytest
 
 from voice.asr.audio_io import decode_audio
-from voice.channels.endpoint import EndpointConfig, Endpointer, SpeechEnded, SpeechStarted, StreamingVad
+from voice.channels.endpoint import (
+    EndpointConfig,
+    Endpointer,
+    SpeechEnded,
+    SpeechPausing,
+    SpeechStarted,
+    StreamingVad,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEECH_DIR = Path(os.environ.get("SPEECH_DIR") or ROOT.parent / "shared" / "speech")
@@ -50,8 +57,8 @@ def utterances(found: list) -> list[SpeechEnded]:
 
 def test_one_utterance_between_silences(speech: bytes) -> None:
     found = events(silence(1.0) + speech + silence(1.5))
-    assert [type(e) for e in found] == [SpeechStarted, SpeechEnded]
-    ended = found[1]
+    assert [type(e) for e in found] == [SpeechStarted, SpeechPausing, SpeechEnded]
+    ended = found[2]
     assert ended.reason == "silence"
     # all the speech, a little pre-roll, at most ~0.2 s of the trailing silence
     assert len(speech) / 32000 - 0.1 <= ended.audio.duration_s <= len(speech) / 32000 + 0.6
@@ -112,3 +119,22 @@ def test_streaming_vad_matches_the_whole_clip_model(speech: bytes) -> None:
     assert len(streamed) == len(whole)
     # faster-whisper's batch call zeroes the last window's final 64 samples in place: compare the others
     assert np.max(np.abs(np.array(streamed[:-1]) - whole[:-1])) < 1e-4
+
+
+def test_pausing_announces_exactly_the_audio_the_end_will_carry(speech: bytes) -> None:
+    found = events(silence(1.0) + speech + silence(1.5))
+    assert [type(e) for e in found] == [SpeechStarted, SpeechPausing, SpeechEnded]
+    assert found[1].audio.pcm == found[2].audio.pcm  # so recognition may start before the end
+
+
+def test_a_mid_sentence_pause_announces_audio_the_end_does_not_carry(speech: bytes) -> None:
+    found = events(silence(1.0) + speech + silence(0.35) + speech + silence(1.5))
+    pauses = [e for e in found if isinstance(e, SpeechPausing)]
+    [ended] = utterances(found)
+    assert len(pauses) >= 2 and pauses[-1].audio.pcm == ended.audio.pcm
+    assert pauses[0].audio.pcm != ended.audio.pcm and ended.audio.pcm.startswith(pauses[0].audio.pcm)
+
+
+def test_early_recognition_can_be_switched_off(speech: bytes) -> None:
+    found = events(silence(1.0) + speech + silence(1.5), EndpointConfig(early_ms=0))
+    assert [type(e) for e in found] == [SpeechStarted, SpeechEnded]

@@ -7,6 +7,7 @@ test_channels_hotline.py for why; tests/e2e/test_voice.py runs the real one).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 from pathlib import Path
 from typing import Any
@@ -186,3 +187,42 @@ def _outcome(engine: RecordingEngine, replies: list[dict[str, Any]]):
     from voice.channels.turn import TurnOutcome
 
     return TurnOutcome("u1", replies, {"slots": dict(engine.slots), "latest_message": {}})
+
+
+class CountingRecognizer:
+    def __init__(self, inner: Any) -> None:
+        self.inner, self.name, self.calls = inner, inner.name, 0
+
+    def supports(self, language: str | None) -> bool:
+        return self.inner.supports(language)
+
+    def transcribe(self, audio: Audio, context: Any) -> Any:
+        self.calls += 1
+        return self.inner.transcribe(audio, context)
+
+
+def test_an_early_transcript_is_used_only_for_the_same_audio_and_state(synthesizer) -> None:
+    from voice.asr import recognizer_for
+
+    counting = CountingRecognizer(recognizer_for("zh"))
+    audio = clip()
+    shorter = Audio(audio.pcm[: len(audio.pcm) // 4 * 2], audio.sample_rate)
+
+    async def go() -> tuple[int, int, int]:
+        engine = RecordingEngine({"language": "zh", "step": "consent", "expects": "confirm"})
+        turn = VoiceTurn(engine, lambda _lang: counting, synthesizer)  # type: ignore[arg-type]
+        conversation = await turn.conversation("u1")
+        early = turn.recognise_early(audio, conversation)
+        outcome = await turn.hear("u1", audio, channel="app", sha256="ab" * 32, early=early)
+        assert outcome.heard and "交易" in outcome.transcript.text
+        reused = counting.calls  # one decode served the turn
+        stale = turn.recognise_early(shorter, conversation)  # the user went on talking after a pause
+        await turn.hear("u1", audio, channel="app", sha256="ab" * 32, early=stale)
+        await stale.task  # its result is not used: the turn decoded the whole utterance itself
+        after_stale = counting.calls
+        moved_on = turn.recognise_early(audio, dataclasses.replace(conversation, step="phone"))
+        await turn.hear("u1", audio, channel="app", sha256="ab" * 32, early=moved_on)
+        await moved_on.task
+        return reused, after_stale, counting.calls
+
+    assert asyncio.run(go()) == (1, 3, 5)

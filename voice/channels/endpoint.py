@@ -20,6 +20,7 @@ from voice.speech import Audio
 WINDOW = 512  # samples per Silero window at 16 kHz (32 ms)
 CONTEXT = 64  # samples of the previous window the model sees
 WINDOW_MS = WINDOW * 1000 // RECOGNITION_RATE
+KEPT_TAIL_MS = 200  # trailing silence kept on an utterance: Whisper hallucinates on long silent tails
 
 
 @functools.lru_cache(maxsize=1)
@@ -67,19 +68,33 @@ class EndpointConfig:
     preroll_ms: int = 300  # kept before the start so the first syllable is not clipped
     min_dbfs: float = -50.0  # quieter windows are silence whatever the model says
     max_speech_s: float = 30.0
+    # After this much silence the utterance is announced (SpeechPausing) so recognition can start while
+    # the rest of end_silence_ms runs out; 0 turns it off. Earlier wastes more decodes on mid-sentence pauses.
+    early_ms: int = 300
 
     @classmethod
     def for_user(cls, senior: bool) -> EndpointConfig:
         """VOICE_END_SILENCE_MS (700) and VOICE_SENIOR_END_SILENCE_MS (1100): shorter answers faster,
-        but cuts off people who pause mid-sentence (a read FLEURS clip has a 672 ms pause)."""
+        but cuts off people who pause mid-sentence (a read FLEURS clip has a 672 ms pause).
+        VOICE_EARLY_ASR_MS (300): when recognition may start."""
+        early = int(os.environ.get("VOICE_EARLY_ASR_MS", cls.early_ms))
         if senior:
-            return cls(end_silence_ms=int(os.environ.get("VOICE_SENIOR_END_SILENCE_MS", 1100)))
-        return cls(end_silence_ms=int(os.environ.get("VOICE_END_SILENCE_MS", cls.end_silence_ms)))
+            end = int(os.environ.get("VOICE_SENIOR_END_SILENCE_MS", 1100))
+        else:
+            end = int(os.environ.get("VOICE_END_SILENCE_MS", cls.end_silence_ms))
+        return cls(end_silence_ms=end, early_ms=early)
 
 
 @dataclass(frozen=True)
 class SpeechStarted:
     pass
+
+
+@dataclass(frozen=True)
+class SpeechPausing:
+    """The user has been silent for early_ms: if the silence lasts, SpeechEnded carries exactly this audio."""
+
+    audio: Audio
 
 
 @dataclass(frozen=True)
@@ -89,7 +104,7 @@ class SpeechEnded:
 
 
 class Endpointer:
-    """Feed 16 kHz PCM in any chunk size; get SpeechStarted / SpeechEnded events."""
+    """Feed 16 kHz PCM in any chunk size; get SpeechStarted / SpeechPausing / SpeechEnded events."""
 
     def __init__(self, config: EndpointConfig | None = None, vad: StreamingVad | None = None) -> None:
         self.config = config or EndpointConfig()
@@ -119,8 +134,8 @@ class Endpointer:
             return None
         return self._end("client")
 
-    def feed(self, pcm: bytes) -> list[SpeechStarted | SpeechEnded]:
-        events: list[SpeechStarted | SpeechEnded] = []
+    def feed(self, pcm: bytes) -> list[SpeechStarted | SpeechPausing | SpeechEnded]:
+        events: list[SpeechStarted | SpeechPausing | SpeechEnded] = []
         cfg = self.config
         for prob, window in self.vad.windows(pcm):
             loud = rms_dbfs(window) >= cfg.min_dbfs
@@ -140,14 +155,26 @@ class Endpointer:
             self._run = self._run + 1 if silent else 0
             if self._run * WINDOW_MS >= cfg.end_silence_ms:
                 events.append(self._end("silence"))
+            elif self._run == self._early_windows:
+                events.append(SpeechPausing(self._utterance()))
             elif len(self._speech) * WINDOW_MS >= cfg.max_speech_s * 1000:
                 events.append(self._end("max_length"))
         return events
 
+    @property
+    def _early_windows(self) -> int:
+        """The silent window that triggers SpeechPausing (-1: never)."""
+        cfg = self.config
+        if cfg.early_ms <= 0 or cfg.early_ms >= cfg.end_silence_ms:
+            return -1
+        return max(-(-cfg.early_ms // WINDOW_MS), KEPT_TAIL_MS // WINDOW_MS)
+
+    def _utterance(self, trim_silence: bool = True) -> Audio:
+        """The speech so far, with at most KEPT_TAIL_MS of the trailing silence."""
+        tail = max(self._run - KEPT_TAIL_MS // WINDOW_MS, 0) if trim_silence else 0
+        return Audio(b"".join(self._speech[: len(self._speech) - tail]), RECOGNITION_RATE)
+
     def _end(self, reason: str) -> SpeechEnded:
-        # drop most of the trailing silence: Whisper hallucinates on long silent tails
-        tail = max(self._run - 200 // WINDOW_MS, 0) if reason == "silence" else 0
-        speech = self._speech[: len(self._speech) - tail] if tail else self._speech
-        audio = Audio(b"".join(speech), RECOGNITION_RATE)
+        audio = self._utterance(trim_silence=reason == "silence")
         self.in_speech, self._speech, self._preroll, self._run = False, [], [], 0
         return SpeechEnded(audio, reason)

@@ -25,12 +25,12 @@ from fastapi import WebSocket, WebSocketDisconnect
 from voice.channels import twilio
 from voice.channels.codec import RECOGNITION_RATE, TELEPHONE_RATE, Resampler, ulaw_to_pcm, wav_bytes
 from voice.channels.dtmf import DtmfCollector
-from voice.channels.endpoint import EndpointConfig, Endpointer, SpeechEnded, SpeechStarted
+from voice.channels.endpoint import EndpointConfig, Endpointer, SpeechEnded, SpeechPausing, SpeechStarted
 from voice.channels.idle import IdleTimer
 from voice.channels.logs import channel_logger, mask
 from voice.channels.prompts import prompt
 from voice.channels.telephony import speech_to_ulaw, ulaw_frames
-from voice.channels.turn import Conversation, TurnOutcome, VoiceTurn, audio_sha256
+from voice.channels.turn import Conversation, EarlyTranscript, TurnOutcome, VoiceTurn, audio_sha256
 from voice.schemas import SENDER_ID_PATTERN
 
 log = channel_logger("voice.hotline")
@@ -105,6 +105,7 @@ class HotlineCall:
         self._turns = 0
         self._send_lock = asyncio.Lock()
         self._hangup = asyncio.Event()
+        self._early: EarlyTranscript | None = None  # recognition started during the closing silence
 
     async def run(self) -> None:
         await self.ws.accept()
@@ -149,9 +150,13 @@ class HotlineCall:
             for found in self.endpointer.feed(self.upsampler.convert(ulaw_to_pcm(event.ulaw))):
                 if isinstance(found, SpeechStarted):
                     self.idle.caller_active()
+                    self._early = None
                     await self._barge_in()
+                elif isinstance(found, SpeechPausing):
+                    self._early = (await self.get_turn()).recognise_early(found.audio, self.conversation)
                 elif isinstance(found, SpeechEnded):
-                    self.inputs.put_nowait(("speech", found.audio))
+                    self.inputs.put_nowait(("speech", (found.audio, self._early)))
+                    self._early = None
         elif isinstance(event, twilio.Dtmf):
             self.idle.caller_active()
             await self._barge_in()
@@ -207,9 +212,15 @@ class HotlineCall:
         if kind == "start":
             await self._play(turn, await turn.send(self.sender_id, "/greet", {**meta, "input": "call_start"}))
         elif kind == "speech":
-            sha = audio_sha256(wav_bytes(value))
+            audio, early = value
+            sha = audio_sha256(wav_bytes(audio))
             outcome = await turn.hear(
-                self.sender_id, value, channel=self.channel, sha256=sha, conversation=self.conversation
+                self.sender_id,
+                audio,
+                channel=self.channel,
+                sha256=sha,
+                conversation=self.conversation,
+                early=early,
             )
             await self._play(turn, outcome)
         elif kind == "dtmf":

@@ -29,10 +29,10 @@ from typing import Any
 from fastapi import WebSocket, WebSocketDisconnect
 
 from voice.channels.codec import RECOGNITION_RATE, Resampler, wav_bytes
-from voice.channels.endpoint import EndpointConfig, Endpointer, SpeechEnded, SpeechStarted
+from voice.channels.endpoint import EndpointConfig, Endpointer, SpeechEnded, SpeechPausing, SpeechStarted
 from voice.channels.http import shown
 from voice.channels.logs import channel_logger
-from voice.channels.turn import Conversation, VoiceTurn, audio_sha256
+from voice.channels.turn import Conversation, EarlyTranscript, VoiceTurn, audio_sha256
 from voice.schemas import SENDER_ID_PATTERN, Message
 from voice.speech import Audio
 
@@ -59,7 +59,8 @@ class VoiceStream:
         self.resampler = Resampler(RECOGNITION_RATE, RECOGNITION_RATE)
         self.endpointer = Endpointer()
         self.conversation = Conversation()
-        self.utterances: asyncio.Queue[Audio] = asyncio.Queue()
+        self.utterances: asyncio.Queue[tuple[Audio, EarlyTranscript | None]] = asyncio.Queue()
+        self._early: EarlyTranscript | None = None
         self.playing = False
         self.playback = 0  # bumped on barge-in
         self._partial_at = 0.0  # speech seconds at the last partial decode
@@ -130,9 +131,11 @@ class VoiceStream:
         if self.endpointer.in_speech:
             self._maybe_partial()
 
-    async def _on_endpoint(self, event: SpeechStarted | SpeechEnded | None) -> None:
-        if isinstance(event, SpeechStarted):
-            self._partial_at = 0.0
+    async def _on_endpoint(self, event: SpeechStarted | SpeechPausing | SpeechEnded | None) -> None:
+        if isinstance(event, SpeechPausing):
+            self._early = (await self.get_turn()).recognise_early(event.audio, self.conversation)
+        elif isinstance(event, SpeechStarted):
+            self._partial_at, self._early = 0.0, None
             await self._send({"type": "speech_started"})
             if self.playing:  # barge-in: the user talks over the reply
                 self.playing = False
@@ -140,7 +143,8 @@ class VoiceStream:
                 await self._send({"type": "stop_playback"})
         elif isinstance(event, SpeechEnded):
             await self._send({"type": "speech_ended"})
-            self.utterances.put_nowait(event.audio)
+            self.utterances.put_nowait((event.audio, self._early))
+            self._early = None
 
     async def _on_control(self, frame: str) -> bool:
         try:
@@ -173,18 +177,23 @@ class VoiceStream:
 
     async def _work(self) -> None:
         while True:
-            audio = await self.utterances.get()
+            audio, early = await self.utterances.get()
             try:
-                await self._turn(audio)
+                await self._turn(audio, early)
             except Exception:  # a failed turn must not end the session
                 log.exception("stream %s: voice turn failed", self.sender_id)
                 await self._send({"type": "error", "error": "turn_failed", "message": "please say it again"})
 
-    async def _turn(self, audio: Audio) -> None:
+    async def _turn(self, audio: Audio, early: EarlyTranscript | None = None) -> None:
         turn = await self.get_turn()
         sha = audio_sha256(wav_bytes(audio))
         outcome = await turn.hear(
-            self.sender_id, audio, channel=self.channel, sha256=sha, conversation=self.conversation
+            self.sender_id,
+            audio,
+            channel=self.channel,
+            sha256=sha,
+            conversation=self.conversation,
+            early=early,
         )
         transcript = outcome.transcript
         assert transcript is not None

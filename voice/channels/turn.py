@@ -76,6 +76,20 @@ class TurnOutcome:
         return self.transcript is not None and self.transcript.rejected is None
 
 
+@dataclass
+class EarlyTranscript:
+    """Recognition started while the endpointer still waited out the closing silence (SpeechPausing): when the
+    utterance then ends with this very audio, in the same conversation state, the turn takes its result
+    instead of decoding again, and the silence was not dead time."""
+
+    audio: Audio
+    context: RecognitionContext
+    task: asyncio.Task[Transcript]
+
+    def serves(self, audio: Audio, conversation: Conversation) -> bool:
+        return self.audio.pcm == audio.pcm and self.context == conversation.recognition_context()
+
+
 def message_text(transcript: str) -> str:
     """What goes to Rasa: the recogniser's closing full stop or comma is its guess, not the user's words
     (and the NLU took "我同意。" for out_of_scope where "我同意" is a clear yes)."""
@@ -125,6 +139,10 @@ class VoiceTurn:
                     "", conversation.language, recognizer.name, audio.duration_s, 0.0, "asr_error"
                 )
 
+    def recognise_early(self, audio: Audio, conversation: Conversation) -> EarlyTranscript:
+        task = asyncio.create_task(self.recognise(audio, conversation))
+        return EarlyTranscript(audio, conversation.recognition_context(), task)
+
     async def hear(
         self,
         sender_id: str,
@@ -133,11 +151,15 @@ class VoiceTurn:
         channel: str,
         sha256: str,
         conversation: Conversation | None = None,
+        early: EarlyTranscript | None = None,
     ) -> TurnOutcome:
         """A complete voice turn up to Rasa's answer (speech synthesis is `speak`)."""
         started = time.perf_counter()
         conversation = conversation or await self.conversation(sender_id)
-        transcript = await self.recognise(audio, conversation)
+        if early is not None and early.serves(audio, conversation):
+            transcript = await early.task
+        else:
+            transcript = await self.recognise(audio, conversation)
         asr_s = time.perf_counter() - started
         metadata = {"channel": channel, "input": "voice", "audio_sha256": sha256}
         if transcript.rejected is None and not transcript.text.strip():
