@@ -44,7 +44,7 @@ from tests.e2e.helpers import connect_hotline, unique_phone, ws_url  # noqa: E40
 
 FRAME_S = 0.02
 # apart from the e2e tests' ports, so a benchmark and a test run can share the machine
-PORTS = {"PORT": "18400", "RASA_PORT": "15405", "ACTIONS_PORT": "15455", "BACKEND_PORT": "18500"}
+PORTS = {"PORT": "19400", "RASA_PORT": "16405", "ACTIONS_PORT": "16455", "BACKEND_PORT": "19500"}
 UTTERANCES = ["我想开一个股票账户", "我同意", "开户要收费吗", "我现在到哪一步了", "再说一遍"]
 
 
