@@ -41,10 +41,33 @@ def _decode_key(text: str, source: str) -> bytes:
     return raw
 
 
+def master_key(settings: Settings) -> bytes:
+    """BACKEND_DATA_KEY; in sandbox mode without it, a key file generated once beside the default database."""
+    if settings.data_key:
+        return _decode_key(settings.data_key, "BACKEND_DATA_KEY")
+    if not settings.sandbox_mode:
+        raise ConfigError("BACKEND_DATA_KEY must be set when SANDBOX_MODE=false (personal data is encrypted)")
+    path = settings.resolve_path(settings.key_file)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass  # another process created it first: use theirs
+        else:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(generate_key() + "\n")
+            log.warning("generated a sandbox data key at %s", path)
+    return _decode_key(path.read_text(), str(path))
+
+
 class Vault:
-    def __init__(self, master_key: bytes) -> None:
-        self._fernet = Fernet(base64.urlsafe_b64encode(_derive(master_key, b"backend-field-encryption")))
-        self._mac_key = _derive(master_key, b"backend-lookup-digest")
+    """Encryption and look-up digests under keys derived from the master key for one purpose (the backend's
+    fields, the conversation store's slots), so no two uses share a key."""
+
+    def __init__(self, master_key: bytes, purpose: str = "backend-field") -> None:
+        self._fernet = Fernet(base64.urlsafe_b64encode(_derive(master_key, f"{purpose}-encryption".encode())))
+        self._mac_key = _derive(master_key, f"{purpose.removesuffix('-field')}-lookup-digest".encode())
 
     def encrypt(self, value: str) -> str:
         return self._fernet.encrypt(value.encode("utf-8")).decode("ascii")
@@ -57,23 +80,5 @@ class Vault:
         return hmac.new(self._mac_key, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Vault:
-        if settings.data_key:
-            return cls(_decode_key(settings.data_key, "BACKEND_DATA_KEY"))
-        if not settings.sandbox_mode:
-            raise ConfigError(
-                "BACKEND_DATA_KEY must be set when SANDBOX_MODE=false (personal data is encrypted)"
-            )
-        # Sandbox convenience: a key file generated once and kept beside the default database.
-        path = settings.resolve_path(settings.key_file)
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            except FileExistsError:
-                pass  # another process created it first: use theirs
-            else:
-                with os.fdopen(fd, "w") as handle:
-                    handle.write(generate_key() + "\n")
-                log.warning("generated a sandbox data key at %s", path)
-        return cls(_decode_key(path.read_text(), str(path)))
+    def from_settings(cls, settings: Settings, purpose: str = "backend-field") -> Vault:
+        return cls(master_key(settings), purpose)

@@ -5,13 +5,17 @@ import os
 
 import uvicorn
 
+from backend.logs import install_redaction, uvicorn_log_config
 from voice.app import create_app
 
 if __name__ == "__main__":
-    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"))
+    level = os.environ.get("LOG_LEVEL", "INFO")
+    logging.basicConfig(level=level)
+    install_redaction()  # numbers never reach the log in the clear, whoever logs them
     uvicorn.run(
         create_app(),
         host=os.environ.get("GATEWAY_HOST", "127.0.0.1"),
         port=int(os.environ.get("PORT", "8000")),
-        log_level=os.environ.get("LOG_LEVEL", "info").lower(),
+        log_level=level.lower(),
+        log_config=uvicorn_log_config(level),  # its access log prints paths such as /api/sandbox/sms/<phone>
     )

@@ -1,0 +1,69 @@
+"""Rasa's SQL tracker store keeping no personal data in the clear (see bot.redaction); endpoints.yml names it.
+
+Only writing and reading change: each new event is redacted (numbers, names) or, for the slots that must
+carry a value to the next turn, sealed with a key derived from the backend's master key (BACKEND_DATA_KEY,
+or the sandbox key file) before it is serialised; sealed values are opened again when a tracker is read.
+Sessions and the schema are Rasa's, so an existing tracker database keeps working.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
+
+from backend.config import Settings
+from backend.crypto import Vault
+from bot.redaction import redact_events, unseal_events
+
+# Slots that hold what the user gave until it is confirmed (validated values are masked by the actions).
+DEFAULT_SEALED_SLOTS = ("name", "id_number", "phone_number", "sms_code", "bank_card")
+NAME_SLOTS = ("name",)
+
+
+class RedactingSQLTrackerStore(SQLTrackerStore):
+    def __init__(self, *args: Any, sealed_slots: list[str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.sealed_slots = frozenset(sealed_slots or DEFAULT_SEALED_SLOTS)
+        self.vault = Vault.from_settings(Settings.from_env(), purpose="tracker-slot")
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        await self.stream_events(tracker)
+        with self.session_scope() as session:
+            new_events = list(self._additional_events(session, tracker))
+            stored = redact_events(
+                [event.as_dict() for event in new_events],
+                self.sealed_slots,
+                self.vault.encrypt,
+                known_names=[tracker.get_slot(slot) for slot in NAME_SLOTS if slot in self.sealed_slots],
+            )
+            for event, data in zip(new_events, stored, strict=True):
+                session.add(self._row(tracker.sender_id, event.type_name, data))
+            session.commit()
+
+    async def _retrieve(
+        self, sender_id: str, fetch_events_from_all_sessions: bool
+    ) -> DialogueStateTracker | None:
+        with self.session_scope() as session:
+            rows = self._event_query(
+                session, sender_id, fetch_events_from_all_sessions=fetch_events_from_all_sessions
+            ).all()
+            events = unseal_events(
+                [json.loads(row.data) for row in rows], self.sealed_slots, self.vault.decrypt
+            )
+        if not self.domain or not events:
+            return None
+        return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+
+    def _row(self, sender_id: str, type_name: str, data: dict[str, Any]) -> Any:
+        return self.SQLEvent(
+            sender_id=sender_id,
+            type_name=type_name,
+            timestamp=data.get("timestamp"),
+            intent_name=(data.get("parse_data") or {}).get("intent", {}).get(INTENT_NAME_KEY),
+            action_name=data.get("name"),
+            data=json.dumps(data),
+        )
