@@ -13,7 +13,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.common import call_or_none, language, latest_intent, latest_text, understood_text
 from actions.flow import current_stage
-from actions.senior import intercept, switch_on_events
+from actions.senior import asks_for_senior_mode, intercept, switch_on_events
 from actions.stage1_phone import resend_code
 from bot.replies import term
 from dialects.keywords import resend_code_words
@@ -63,7 +63,7 @@ class ActionHandleDetour(Action):
         events: list[EventType] = []
         if intent in ANSWERS:
             dispatcher.utter_message(response=ANSWERS[intent])
-        if intent in ("ask_slower", "ask_repeat"):
+        if asks_for_senior_mode(tracker, intent):
             events += switch_on_events(tracker)  # whoever asks to repeat or slow down gets senior mode
         if intent == "greet":
             if not in_stage(tracker):

@@ -27,6 +27,13 @@ def is_senior(tracker: Tracker) -> bool:
     return bool(tracker.get_slot("senior_mode"))
 
 
+def asks_for_senior_mode(tracker: Tracker, intent: str | None) -> bool:
+    """The user asked to slow down or to repeat. The voice channel's own re-ask after audio it could not
+    use (metadata `asr_rejected`: noise, silence) is not the user asking."""
+    metadata = tracker.latest_message.get("metadata") or {}
+    return intent in ("ask_slower", "ask_repeat") and not metadata.get("asr_rejected")
+
+
 def switch_on_events(tracker: Tracker) -> list[EventType]:
     """Senior mode and the slower speech rate (the gateway's TTS follows `slow_speech`) go together."""
     return [SlotSet(slot, True) for slot in MODE_SLOTS if tracker.get_slot(slot) is not True]

@@ -105,7 +105,8 @@ class ActionSubmitApplication(Action):
             SlotSet("account_number", result.get("account_number")),
         ]
         if result["status"] == "approved":
-            dispatcher.utter_message(response="utter_approved", account_number=result["account_number"])
+            account_number = read_back(tracker, result["account_number"])  # seniors: digit by digit too
+            dispatcher.utter_message(response="utter_approved", account_number=account_number)
         else:
             separator = term(language(tracker), "list_separator")
             reasons = separator.join(result.get("review_reasons") or [])

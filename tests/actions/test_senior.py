@@ -86,6 +86,14 @@ def test_asking_to_slow_down_or_repeat_switches_senior_mode_on(intent: str, doma
     assert slot_events(events) == {"senior_mode": True, "slow_speech": True}
 
 
+def test_the_voice_channels_own_reask_does_not_switch_it_on(domain: dict) -> None:
+    """After noise or silence the voice channel sends /ask_repeat itself: that is not the user asking."""
+    tracker = make_tracker(text="/ask_repeat", intent="ask_repeat")
+    tracker.latest_message["metadata"] = {"asr_rejected": "no_speech"}
+    events = run(ActionHandleDetour().run(CollectingDispatcher(), tracker, domain))
+    assert "senior_mode" not in slot_events(events)
+
+
 OFF_PHRASES = [("不用慢了,正常说就行", "ask_slower"), ("正常讲就得", "deny"), ("唔使講慢", "inform")]
 
 
