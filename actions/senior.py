@@ -11,7 +11,14 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import call_or_none, language, latest_text, understood_text
+from actions.common import (
+    FAILURES_BEFORE_HELP,
+    call_or_none,
+    language,
+    latest_intent,
+    latest_text,
+    understood_text,
+)
 from bot.replies import reply_languages, term
 from dialects.chinese import to_simplified
 from dialects.keywords import normal_speed_words, video_witness_words
@@ -75,10 +82,15 @@ def asks_for_normal_speed(tracker: Tracker) -> bool:
 
 
 def wants_video_witness(tracker: Tracker) -> bool:
-    """The offer's second button (`/request_human{"option": "video"}`) or the words for it."""
+    """The offer's second button (`/request_human{"option": "video"}`), or the words for it when the offer
+    was made at this step or the user asks for staff ("视频见证是什么" alone books nothing)."""
     entities = tracker.latest_message.get("entities") or []
-    chosen = any(e.get("entity") == "option" and e.get("value") == "video" for e in entities)
-    return chosen or bool(video_witness_words().search(_said(tracker)))
+    if any(e.get("entity") == "option" and e.get("value") == "video" for e in entities):
+        return True
+    if not video_witness_words().search(_said(tracker)):
+        return False
+    failures = (tracker.get_slot("failed_attempts") or {}).get(tracker.get_slot("requested_slot") or "", 0)
+    return failures >= FAILURES_BEFORE_HELP or latest_intent(tracker) == "request_human"
 
 
 def set_this_turn(tracker: Tracker, slot: str) -> bool:

@@ -167,7 +167,11 @@ def test_two_failures_offer_help_and_the_video_witness_is_booked(
         assert appointment["status"] == "booked" and appointment["sandbox"] is True
         assert dispatcher.messages[0]["slot_time"][:4].isdigit()
 
-        # Said in words outside a form, the same sender keeps the one appointment.
+        # Asking about it books nothing; asking for it in words does (and the sender keeps one appointment).
+        question = make_tracker(text="视频见证是什么", intent="out_of_scope", slots={"channel": "app"})
+        assert "video_appointment" not in slot_events(
+            await ActionHandleDetour().run(CollectingDispatcher(), question, domain)
+        )
         dispatcher = CollectingDispatcher()
         words = make_tracker(text="我想预约视频见证", intent="request_human", slots=base)
         events = slot_events(await ActionHandleDetour().run(dispatcher, words, domain))
