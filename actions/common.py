@@ -17,7 +17,7 @@ from actions.backend import BackendError, BackendUnavailable
 
 log = logging.getLogger(__name__)
 
-# After this many rejected answers at one step, explain and offer a person.
+# After this many rejected answers at one step (and every as many more), offer a person or a video witness.
 FAILURES_BEFORE_HELP = 2
 
 # The entity that may fill each form slot from anywhere in the sentence.
@@ -100,7 +100,12 @@ class StageValidation(FormValidationAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         """Validate; if the backend fails unexpectedly, undo this turn's values and ask again."""
+        from actions.senior import intercept  # senior imports this module
+
         try:
+            handled = await intercept(dispatcher, tracker)
+            if handled is not None:  # not an answer to the step: nothing of it is kept
+                return handled + [SlotSet(slot, None) for slot in tracker.slots_to_validate()]
             return await super().run(dispatcher, tracker, domain)
         except (BackendUnavailable, BackendError) as exc:
             log.warning("validation of %s failed on the backend: %s", self.name(), exc)
@@ -127,7 +132,8 @@ class StageValidation(FormValidationAction):
         dispatcher.utter_message(response=response, **kwargs)
         failures = dict(tracker.get_slot("failed_attempts") or {})
         failures[slot] = failures.get(slot, 0) + 1
-        if failures[slot] == FAILURES_BEFORE_HELP:
+        if failures[slot] % FAILURES_BEFORE_HELP == 0:
+            # offers a person or a video-witness appointment (buttons; actions/senior.py books it)
             dispatcher.utter_message(response="utter_explain_after_failures")
         return {slot: None, "failed_attempts": failures}
 

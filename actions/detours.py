@@ -13,6 +13,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.common import call_or_none, language, latest_intent, latest_text, understood_text
 from actions.flow import current_stage
+from actions.senior import asks_for_senior_mode, intercept, switch_on_events
 from actions.stage1_phone import resend_code
 from bot.replies import term
 from dialects.keywords import resend_code_words
@@ -55,13 +56,16 @@ class ActionHandleDetour(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        handled = await intercept(dispatcher, tracker)
+        if handled is not None:
+            return handled
         intent = latest_intent(tracker)
         events: list[EventType] = []
         if intent in ANSWERS:
             dispatcher.utter_message(response=ANSWERS[intent])
-        if intent == "ask_slower":
-            events.append(SlotSet("slow_speech", True))
-        elif intent == "greet":
+        if asks_for_senior_mode(tracker, intent):
+            events += switch_on_events(tracker)  # whoever asks to repeat or slow down gets senior mode
+        if intent == "greet":
             if not in_stage(tracker):
                 dispatcher.utter_message(response="utter_greet")
         elif intent == "ask_repeat":
@@ -144,6 +148,9 @@ class ActionFallback(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        handled = await intercept(dispatcher, tracker)
+        if handled is not None:
+            return handled
         second = fallback_streak(tracker) >= 2
         dispatcher.utter_message(response="utter_fallback_second" if second else "utter_fallback_first")
         return []

@@ -20,6 +20,7 @@ from actions.common import (
     latest_text,
 )
 from actions.parsing import find_phone, find_sms_code
+from actions.senior import read_back
 from dialects.chinese import to_simplified
 from dialects.keywords import resend_code_words
 
@@ -52,7 +53,7 @@ async def resend_code(dispatcher: CollectingDispatcher, tracker: Tracker) -> Non
             dispatcher.utter_message(response="utter_sms_resend_too_soon")
             return
         raise
-    dispatcher.utter_message(response="utter_sms_sent", phone_masked=sent["phone_masked"])
+    dispatcher.utter_message(response="utter_sms_sent", phone_masked=read_back(tracker, sent["phone_masked"]))
 
 
 class ValidatePhoneForm(StageValidation):
@@ -98,8 +99,8 @@ class ValidatePhoneForm(StageValidation):
                 dispatcher.utter_message(response="utter_sms_resend_too_soon")
                 return {"phone_number": None}
             return self.reject(dispatcher, tracker, "phone_number", "utter_invalid_phone")
-        dispatcher.utter_message(response="utter_sms_sent", phone_masked=sent["phone_masked"])
         masked = sent["phone_masked"]
+        dispatcher.utter_message(response="utter_sms_sent", phone_masked=read_back(tracker, masked))
         return {"phone_number": masked, "phone_masked": masked, "sms_code": None}
 
     async def validate_sms_code(
@@ -147,5 +148,5 @@ class ValidatePhoneForm(StageValidation):
         except BackendError:
             dispatcher.utter_message(response="utter_sms_resend_too_soon")
             return {"sms_code": None}
-        dispatcher.utter_message(response=response, phone_masked=sent["phone_masked"])
+        dispatcher.utter_message(response=response, phone_masked=read_back(tracker, sent["phone_masked"]))
         return {"sms_code": None}

@@ -13,6 +13,7 @@ from actions.asking import AskAction
 from actions.backend import BackendError
 from actions.common import StageValidation, is_fresh, latest_text, understood_text
 from actions.parsing import clean_name, digit_runs, find_id_number
+from actions.senior import SENIOR_AGE, is_senior, read_back, switch_on_events
 from dialects.names import script_name
 
 
@@ -31,7 +32,7 @@ class AskIdConfirmed(AskAction):
         details = tracker.get_slot("id_details") or {}
         return {
             "name": tracker.get_slot("name"),
-            "id_masked": tracker.get_slot("id_masked"),
+            "id_masked": read_back(tracker, tracker.get_slot("id_masked")),
             "birth_date": details.get("birth_date", ""),
             "region": details.get("region", ""),
         }
@@ -94,12 +95,17 @@ class ValidateIdentityForm(StageValidation):
             # The backend records the refusal; the conversation ends politely here.
             await self._submit_identity(tracker, id_number, dispatcher)
             return {"id_number": None, "requested_slot": None, "application_status": "refused"}
-        return {
+        slots = {
             "id_number": id_number,
             "id_confirmed": None,
             "id_masked": checked["id_masked"],
             "id_details": {k: checked.get(k) for k in ("birth_date", "region", "age")},
         }
+        if checked["age"] >= SENIOR_AGE and not is_senior(tracker):
+            # The birth date in the ID says 60+: slower, shorter, one question at a time from here on.
+            dispatcher.utter_message(response="utter_senior_mode_on")
+            slots.update({event["name"]: event["value"] for event in switch_on_events(tracker)})
+        return slots
 
     async def validate_id_confirmed(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -15,6 +15,7 @@ from actions.backend import BackendError
 from actions.common import StageValidation, is_fresh, language
 from actions.flow import done_events, next_form
 from actions.parsing import find_card
+from actions.senior import read_back
 from bot.replies import term
 
 CARD_REASON_RESPONSES = {
@@ -33,7 +34,10 @@ class AskReviewConfirmed(AskAction):
     async def template_values(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
         app = await backend.call("GET", f"/applications/{tracker.get_slot('application_id')}")
         fields = ("name", "id_masked", "phone_masked", "risk_level", "bank_name", "card_masked")
-        return {field: app.get(field) or "" for field in fields}
+        values = {field: app.get(field) or "" for field in fields}
+        for number in ("id_masked", "phone_masked", "card_masked"):
+            values[number] = read_back(tracker, values[number])
+        return values
 
 
 class ValidateBankForm(StageValidation):
@@ -58,7 +62,9 @@ class ValidateBankForm(StageValidation):
             response = CARD_REASON_RESPONSES.get(exc.data.get("reason", ""), "utter_invalid_card_format")
             return self.reject(dispatcher, tracker, "bank_card", response)
         dispatcher.utter_message(
-            response="utter_card_bound", bank_name=bound["bank_name"], card_masked=bound["card_masked"]
+            response="utter_card_bound",
+            bank_name=bound["bank_name"],
+            card_masked=read_back(tracker, bound["card_masked"]),
         )
         return {
             "bank_card": bound["card_masked"],
@@ -99,7 +105,8 @@ class ActionSubmitApplication(Action):
             SlotSet("account_number", result.get("account_number")),
         ]
         if result["status"] == "approved":
-            dispatcher.utter_message(response="utter_approved", account_number=result["account_number"])
+            account_number = read_back(tracker, result["account_number"])  # seniors: digit by digit too
+            dispatcher.utter_message(response="utter_approved", account_number=account_number)
         else:
             separator = term(language(tracker), "list_separator")
             reasons = separator.join(result.get("review_reasons") or [])

@@ -14,7 +14,17 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from backend.config import Settings
 from backend.errors import ApiError
-from backend.routes import applications, handoff, health, identity, phone, reference, sandbox, steps
+from backend.routes import (
+    applications,
+    appointments,
+    handoff,
+    health,
+    identity,
+    phone,
+    reference,
+    sandbox,
+    steps,
+)
 from backend.services import build_services
 
 log = logging.getLogger("backend")
@@ -43,7 +53,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ),
     )
     app.state.services = services
-    for module in (health, reference, applications, phone, identity, steps, handoff, sandbox):
+    for module in (health, reference, applications, phone, identity, steps, handoff, appointments, sandbox):
         app.include_router(module.router)
     _install_error_handlers(app)
 

@@ -184,6 +184,22 @@ class HandoffTicket(Base):
     created_at = Column(DateTime, nullable=False)
 
 
+class VideoAppointment(Base):
+    """A video-witness appointment with a member of staff (migration 0003)."""
+
+    __tablename__ = "video_appointments"
+
+    id = Column(String(40), primary_key=True)
+    sender_id = Column(String(128), nullable=False, index=True)
+    application_id = Column(APP_ID, ForeignKey("applications.id"))
+    channel = Column(String(32), nullable=False)
+    lang = Column(String(8), nullable=False)
+    slot_start = Column(DateTime, nullable=False, index=True)
+    status = Column(String(16), nullable=False)  # booked | cancelled
+    sandbox = Column(Boolean, nullable=False)
+    created_at = Column(DateTime, nullable=False)
+
+
 class AuditEvent(Base):
     """Append-only; hash = sha256(prev_hash + canonical JSON of the entry), see audit.py."""
 

@@ -204,6 +204,29 @@ class HandoffOut(BaseModel):
     eta_minutes: int
 
 
+class AppointmentIn(BaseModel):
+    sender_id: SenderId  # type: ignore[valid-type]
+    application_id: str | None = None
+    channel: Channel = "app"  # type: ignore[valid-type]
+    lang: str = Field("zh", description="the customer's language (zh, yue, bo, ug): the agent's language")
+    preferred_time: datetime | None = Field(
+        None, description="earliest time that suits the customer (with a UTC offset); null: the earliest slot"
+    )
+
+
+class AppointmentOut(BaseModel):
+    appointment_id: str
+    slot_time: datetime = Field(..., description="start of the booked slot, in the service's timezone")
+    slot_minutes: int
+    status: str = Field(..., description="booked")
+    sender_id: str
+    application_id: str | None
+    channel: str
+    lang: str
+    sandbox: bool = Field(..., description="true: sandbox calendar, no agent is notified and no call placed")
+    existing: bool = Field(False, description="true when the sender already had this upcoming appointment")
+
+
 class HealthOut(BaseModel):
     status: str
     sandbox: bool

@@ -1,5 +1,6 @@
 """Replies in every language: bot/responses/<lang>.yml, next to the Mandarin responses in bot/domain.
 
+Senior-mode variants live in bot/responses/senior/<lang>.yml (``responses`` only, any subset of the keys).
 Each file holds the translated ``responses`` (same keys, placeholders and button payloads as the domain)
 and the ``terms`` actions put into replies (stage names, statuses). Mandarin terms live in
 bot/responses/zh.yml; Mandarin responses stay in the domain, where Rasa validates them.
@@ -16,6 +17,8 @@ from typing import Any
 import yaml
 
 RESPONSES_DIR = Path(__file__).resolve().parent / "responses"
+# Senior-mode variants (shorter sentences, one question, gentle re-prompts): same keys, placeholders, buttons.
+SENIOR_DIR = RESPONSES_DIR / "senior"
 DEFAULT_LANGUAGE = "zh"
 
 

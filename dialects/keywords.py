@@ -30,3 +30,15 @@ def resend_code_words() -> re.Pattern[str]:
 def field_words() -> list[tuple[str, re.Pattern[str]]]:
     """(field, pattern) for each part of the application a user may ask to change."""
     return [(field, _any_of(words)) for field, words in _data()["fields"].items()]
+
+
+@lru_cache(maxsize=1)
+def normal_speed_words() -> re.Pattern[str]:
+    """Matches "no need to speak slowly" / "normal speed is fine" (senior mode off), every language's list."""
+    return _any_of([word for words in _data()["normal_speed"].values() for word in words])
+
+
+@lru_cache(maxsize=1)
+def video_witness_words() -> re.Pattern[str]:
+    """Matches asking for a video-witness appointment (见证开户 by video call)."""
+    return _any_of(_data()["video_witness"])

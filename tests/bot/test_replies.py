@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.replies import load_reply_files, term
+from bot.replies import SENIOR_DIR, ReplyFile, load_reply_files, term
 from dialects.chinese import traditional_only
 from dialects.scripts import ARABIC, HAN, TIBETAN, count_scripts
 
@@ -95,3 +95,123 @@ def test_nlg_answers_in_the_conversation_language() -> None:
     assert count_scripts(reply("bo")).most_common(1)[0][0] == TIBETAN
     assert count_scripts(reply("ug")).most_common(1)[0][0] == ARABIC
     assert reply("en") == domain.responses["utter_ask_name"][0]["text"]  # no English replies: Mandarin
+
+
+# --- senior mode: bot/responses/senior/<lang>.yml ---
+
+SENIOR = load_reply_files(SENIOR_DIR)
+QUESTION = re.compile("[?\uff1f]")  # ASCII and full-width question marks
+# Besides every question the flow asks (utter_ask_*): the read-backs, confirmations and gentle re-prompts.
+SENIOR_REQUIRED = {
+    "utter_sms_sent",
+    "utter_card_bound",
+    "utter_invalid_phone",
+    "utter_sms_wrong_code",
+    "utter_sms_code_format",
+    "utter_invalid_name",
+    "utter_invalid_id_format",
+    "utter_invalid_id_checksum",
+    "utter_invalid_id_birth_date",
+    "utter_invalid_id_region",
+    "utter_invalid_option",
+    "utter_invalid_card_format",
+    "utter_invalid_card_luhn",
+    "utter_agreement_needs_yes",
+    "utter_liveness_pending",
+    "utter_fallback_first",
+    "utter_fallback_second",
+    "utter_explain_after_failures",
+    "utter_video_booked",
+    "utter_senior_mode_off",
+}
+
+
+def effective(language: str, key: str) -> list[dict]:
+    """What a senior hears: the senior variant, else the language's normal reply (the domain's for zh)."""
+    normal = load_reply_files().get(language, ReplyFile(language))
+    for responses in (SENIOR[language].responses, normal.responses):
+        if key in responses:
+            return responses[key]
+    return domain_responses()[key]
+
+
+def test_mandarin_and_cantonese_have_senior_variants() -> None:
+    assert {"zh", "yue"} <= set(SENIOR)
+
+
+@pytest.mark.parametrize("language", sorted(SENIOR))
+def test_senior_variants_match_the_normal_replies(language: str) -> None:
+    domain = domain_responses()
+    senior = SENIOR[language].responses
+    assert set(senior) <= set(domain)
+    assert {key for key in domain if key.startswith("utter_ask_")} | SENIOR_REQUIRED <= set(senior)
+    for key, variants in senior.items():
+        assert placeholders(variants) == placeholders(domain[key]), key
+        assert payloads(variants) == payloads(domain[key]), key
+
+
+@pytest.mark.parametrize("language", sorted(SENIOR))
+def test_senior_variants_are_in_the_language_script(language: str) -> None:
+    for key, variants in SENIOR[language].responses.items():
+        for variant in variants:
+            text = PLACEHOLDER.sub("", variant["text"])
+            if language == "zh":
+                assert traditional_only(text) == 0, (key, text)
+            elif language == "yue":
+                assert traditional_only(text) > 0 or len(text) <= 12, (key, text)
+            else:
+                assert count_scripts(text).most_common(1)[0][0] == SCRIPTS[language], (key, text)
+
+
+@pytest.mark.parametrize("language", sorted(SENIOR))
+def test_senior_mode_asks_one_question_per_turn(language: str) -> None:
+    """Only the step's own question asks; everything said before it (answers, read-backs, re-prompts,
+    the offer of help) does not, so a turn never holds two questions."""
+    for key in domain_responses():
+        for variant in effective(language, key):
+            asked = len(QUESTION.findall(variant["text"]))
+            assert asked <= 1 if key.startswith("utter_ask_") else asked == 0, (key, variant["text"])
+
+
+@pytest.mark.parametrize("language", sorted(SENIOR))
+def test_senior_composite_questions_ask_once(language: str) -> None:
+    """The questions built from backend texts (notice, questionnaire, agreements) still ask one thing."""
+    from backend import content, risk
+
+    def asked(key: str, inserted: str) -> int:
+        return len(QUESTION.findall(effective(language, key)[0]["text"] + inserted))
+
+    assert asked("utter_ask_consent", content.notice(language)["text"]) == 1
+    for question in risk.questions_in(language)["questions"]:
+        assert asked("utter_ask_risk_answer", question["text"] + "".join(question["options"])) == 1
+    documents = content.agreements(language)["documents"]
+    assert asked("utter_ask_agreement_signed", "".join(d["title"] + d["summary"] for d in documents)) == 1
+    assert not QUESTION.search(risk.questionnaire().lowest_notice[language])
+
+
+def test_nlg_picks_senior_variants_in_the_conversation_language() -> None:
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import SlotSet
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from bot.nlg import MultilingualNLG
+
+    domain = Domain.load([str(p) for p in sorted((ROOT / "bot" / "domain").glob("*.yml"))])
+    nlg = MultilingualNLG(domain=domain)
+
+    def reply(key: str, language: str, senior: bool) -> str:
+        tracker = DialogueStateTracker.from_events(
+            "s", [SlotSet("language", language), SlotSet("senior_mode", senior)], domain.slots
+        )
+        generated = asyncio.run(nlg.generate(key, tracker, "rest"))
+        assert generated is not None
+        return generated["text"]
+
+    normal = load_reply_files()
+    assert reply("utter_ask_name", "zh", True) == SENIOR["zh"].responses["utter_ask_name"][0]["text"]
+    assert reply("utter_ask_name", "zh", False) == domain.responses["utter_ask_name"][0]["text"]
+    assert reply("utter_ask_name", "yue", True) == SENIOR["yue"].responses["utter_ask_name"][0]["text"]
+    # no senior variant: the language's own reply, never another language's
+    assert reply("utter_greet", "yue", True) == normal["yue"].responses["utter_greet"][0]["text"]
+    assert reply("utter_ask_name", "bo", True) == normal["bo"].responses["utter_ask_name"][0]["text"]
+    assert reply("utter_ask_name", "en", True) == SENIOR["zh"].responses["utter_ask_name"][0]["text"]
