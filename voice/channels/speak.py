@@ -3,7 +3,7 @@
 Request  {"text": str, "language": "zh" | "yue" | "bo" | "ug" | "en", "dialect": str | null, "slow": bool}
 Answers  200  the audio file itself (audio/mpeg or audio/wav), header X-Audio-Status: ok | partial
          204  no audio, and why in X-Audio-Status: text_only (no voice for the language, e.g. Tibetan without
-              an MMS voice) or no_text (nothing speakable, e.g. only punctuation); the page shows the text only
+              an MMS voice) or no_text (nothing speakable, e.g. only punctuation); the page shows text only
          422  {"error": "empty_text" | "text_too_long" | "unknown_language" | "invalid_request", "message"}
          503  {"error": "tts_failed", ...} every engine failed
 It runs the same chain as the voice channels (VoiceTurn.speak_message: sentence by sentence, cached,
