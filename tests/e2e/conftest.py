@@ -1,29 +1,14 @@
-"""Starts the real services (backend, action server, Rasa, gateway) once for the e2e tests.
+"""The e2e tests' HTTP client; `base_url` (the real services, started once) is in tests/conftest.py.
 
 Set E2E_BASE_URL to test services that are already running instead.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 import httpx
 import pytest
-
-from scripts.services import running_services
-
-
-@pytest.fixture(scope="session")
-def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if os.environ.get("E2E_BASE_URL"):
-        yield os.environ["E2E_BASE_URL"].rstrip("/")
-        return
-    model = os.environ.get("MODEL")
-    if not model:
-        pytest.fail("MODEL is not set: run the e2e tests through `make test-e2e`")
-    with running_services(model, tmp_path_factory.mktemp("services")) as url:
-        yield url
 
 
 @pytest.fixture()

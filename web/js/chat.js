@@ -1,0 +1,95 @@
+// The in-app chat page (/): the conversation as bubbles, the five-stage progress bar, reply buttons,
+// typing, the microphone, and reply audio when sound is on (always after a spoken turn).
+import { Assistant, renderButtons, renderProgress } from "./client.js";
+
+const $ = (id) => document.getElementById(id);
+const log = $("log");
+const text = $("text");
+const sound = $("sound");
+const mic = $("mic");
+const partial = $("partial");
+
+function bubble(kind, content) {
+  const el = document.createElement("div");
+  el.className = `bubble ${kind}`;
+  const body = document.createElement("p");
+  body.textContent = content;
+  el.append(body);
+  log.append(el);
+  el.scrollIntoView({ block: "end" });
+  return el;
+}
+
+function choose(button) {
+  assistant.send(button.payload, button.title);
+}
+
+const view = {
+  relabel(labels) {
+    sound.textContent = assistant.readAloud ? labels.sound_on : labels.sound_off;
+    mic.textContent = mic.getAttribute("aria-pressed") === "true" ? labels.mic_stop : labels.mic_start;
+    if (assistant.state) renderProgress($("progress"), $("progress-text"), assistant.state, labels);
+  },
+  userSaid(content) {
+    bubble("user", content);
+  },
+  beginTurn() {
+    // only the latest question's buttons answer it
+    for (const old of log.querySelectorAll("button.choice")) old.disabled = true;
+  },
+  reply(message) {
+    if (!message.text) return;
+    const el = bubble("bot", message.text);
+    if (message.buttons && message.buttons.length) {
+      const row = document.createElement("div");
+      row.className = "choices";
+      renderButtons(row, message.buttons, choose);
+      el.append(row);
+      el.scrollIntoView({ block: "end" });
+    }
+  },
+  settle(answer) {
+    renderProgress($("progress"), $("progress-text"), answer.state, assistant.labels);
+  },
+  partial(content) {
+    partial.hidden = !content;
+    partial.textContent = content || "";
+  },
+  listening(on) {
+    mic.setAttribute("aria-pressed", String(on));
+    mic.textContent = on ? assistant.labels.mic_stop : assistant.labels.mic_start;
+    if (!on && partial.textContent === assistant.labels.listening) view.partial(null);
+  },
+  error(content) {
+    bubble("error", content);
+  },
+};
+
+const assistant = new Assistant({ prefix: "web", channel: "app", view, audio: $("reply-audio") });
+
+$("form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const value = text.value.trim();
+  if (!value) return;
+  text.value = "";
+  assistant.send(value);
+});
+mic.addEventListener("click", () => assistant.toggleVoice());
+sound.addEventListener("click", () => {
+  assistant.readAloud = !assistant.readAloud;
+  sound.setAttribute("aria-pressed", String(assistant.readAloud));
+  if (!assistant.readAloud) assistant.player.stop();
+  view.relabel(assistant.labels);
+});
+
+assistant.init().then((known) => {
+  const labels = assistant.labels;
+  const welcome = bubble("bot", labels.welcome);
+  if (!known) {
+    const row = document.createElement("div");
+    row.className = "choices";
+    renderButtons(row, [{ title: labels.start_account, payload: labels.start_text }], choose);
+    welcome.append(row);
+  }
+  document.body.dataset.ready = "true";
+});
