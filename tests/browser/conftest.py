@@ -8,6 +8,7 @@ README_SCREENSHOTS=1 also refreshes docs/screenshots/ (the README's).
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -88,7 +89,7 @@ def shot(request: pytest.FixtureRequest) -> Callable[..., Path]:
 
     def take(page: Any, name: str, readme: str | None = None) -> Path:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        path = SCREENSHOTS / f"{request.node.name}-{name}.png"
+        path = SCREENSHOTS / re.sub(r"[^\w.-]+", "_", f"{request.node.name}-{name}.png")
         page.screenshot(path=str(path))
         if readme and os.environ.get("README_SCREENSHOTS") == "1":
             README_SCREENSHOTS.mkdir(parents=True, exist_ok=True)

@@ -264,6 +264,24 @@ def test_senior_page_has_no_serious_accessibility_violations(page: Any) -> None:
     assert serious_violations(page, {"color-contrast-enhanced": {"enabled": True}}) == []
 
 
+@pytest.mark.parametrize(
+    ("text", "lang", "direction", "send"),
+    [("我想開個戶口,唔該", "zh-HK", "ltr", "發送"), ("ھېسابات ئاچماقچىمەن", "ug", "rtl", "ئەۋەتىش")],
+    ids=["yue", "ug"],
+)
+def test_labels_follow_the_conversation_language(
+    page: Any, text: str, lang: str, direction: str, send: str, shot
+) -> None:
+    open_page(page, "/senior")
+    page.click("#start")
+    page.wait_for_function("Number(document.body.dataset.turns || 0) > 0")
+    say(page, text)  # writing in another language switches the conversation, and the page with it
+    assert page.get_attribute("html", "lang") == lang and page.get_attribute("html", "dir") == direction
+    assert page.inner_text("#send") == send
+    assert not overflowing(page), overflowing(page)
+    shot(page, "switched")
+
+
 # --- the microphone ----------------------------------------------------------------------------------------
 
 

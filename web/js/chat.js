@@ -16,7 +16,8 @@ function bubble(kind, content) {
   body.textContent = content;
   el.append(body);
   log.append(el);
-  el.scrollIntoView({ block: "end" });
+  // a long reply (the notice) is read from its start; the user's own bubble just needs to be seen
+  el.scrollIntoView({ block: kind === "bot" ? "start" : "end" });
   return el;
 }
 
@@ -45,7 +46,6 @@ const view = {
       row.className = "choices";
       renderButtons(row, message.buttons, choose);
       el.append(row);
-      el.scrollIntoView({ block: "end" });
     }
   },
   settle(answer) {

@@ -62,6 +62,7 @@ const view = {
     if (buttons.length) lastButtons = buttons;
     renderButtons(choices, buttons, choose, { numbered: state.expects === "choice" });
     choices.hidden = !buttons.length;
+    $("progress").scrollIntoView({ block: "start" }); // a new question is read from its top
   },
   partial(content) {
     partial.hidden = !content;
