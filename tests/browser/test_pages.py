@@ -322,6 +322,18 @@ def test_microphone_turns_speech_into_a_transcript_and_a_reply(
         chromium.close()
 
 
+def test_switching_to_the_senior_page_keeps_the_conversation(page: Any) -> None:
+    open_page(page, "/")
+    click(page, ".bubble.bot button.choice")
+    press(page, "同意")
+    assert "手机号" in page.locator(".bubble.bot").last.inner_text()
+    page.click("a.mode-link")  # to /senior, in the same tab
+    page.wait_for_selector("body[data-ready=true]")
+    assert page.url.endswith("/senior") and state_stage(page) == 1
+    click(page, "#start")  # asks the current question again instead of starting over
+    assert "手机号" in question(page) and "告知书" not in question(page)
+
+
 def test_pages_fit_a_phone(page: Any) -> None:
     for path in ("/", "/senior"):
         open_page(page, path)

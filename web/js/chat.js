@@ -65,7 +65,7 @@ const view = {
   },
 };
 
-const assistant = new Assistant({ prefix: "web", channel: "app", view, audio: $("reply-audio") });
+const assistant = new Assistant({ channel: "app", view, audio: $("reply-audio") });
 
 $("form").addEventListener("submit", (event) => {
   event.preventDefault();
@@ -85,11 +85,13 @@ sound.addEventListener("click", () => {
 assistant.init().then((known) => {
   const labels = assistant.labels;
   const welcome = bubble("bot", labels.welcome);
-  if (!known) {
-    const row = document.createElement("div");
-    row.className = "choices";
-    renderButtons(row, [{ title: labels.start_account, payload: labels.start_text }], choose);
-    welcome.append(row);
-  }
+  const row = document.createElement("div");
+  row.className = "choices";
+  // a conversation already under way (a reload, or coming from /senior): hear its question again
+  const start = known
+    ? { title: labels.repeat, payload: "/ask_repeat" }
+    : { title: labels.start_account, payload: labels.start_text };
+  renderButtons(row, [start], choose);
+  welcome.append(row);
   document.body.dataset.ready = "true";
 });

@@ -6,13 +6,14 @@ const SENDER_PATTERN = /^[A-Za-z0-9_.:@-]{1,64}$/;
 const DEFAULT_LANGUAGE = "zh";
 const AUDIO_TYPES = { mp3: "audio/mpeg", wav: "audio/wav" };
 
-// A random conversation id per browser tab: a reload continues the conversation, a new tab starts one.
-export function senderId(prefix) {
-  const key = `aoa-sender-${prefix}`;
+// A random conversation id per browser tab: a reload, or a switch between / and /senior, continues the
+// conversation; a new tab starts one.
+export function senderId() {
+  const key = "aoa-sender";
   let id = sessionStorage.getItem(key);
   if (!id || !SENDER_PATTERN.test(id)) {
     const bytes = crypto.getRandomValues(new Uint8Array(8));
-    id = `${prefix}-${Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("")}`;
+    id = `web-${Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("")}`;
     sessionStorage.setItem(key, id);
   }
   return id;
@@ -219,7 +220,8 @@ export class VoiceTurn {
     this.stream = stream;
     let context;
     try {
-      context = new AudioContext({ sampleRate: 16000 }); // what the recogniser wants; the server resamples others
+      // what the recogniser wants; the server resamples any other rate
+      context = new AudioContext({ sampleRate: 16000 });
     } catch {
       context = new AudioContext();
     }
@@ -241,7 +243,8 @@ export class VoiceTurn {
       this.ws.onopen = resolve;
       this.ws.onerror = reject;
     });
-    this.send({ type: "start", sender_id: this.sender, channel: this.channel, sample_rate: context.sampleRate });
+    const rate = context.sampleRate;
+    this.send({ type: "start", sender_id: this.sender, channel: this.channel, sample_rate: rate });
     node.port.onmessage = (event) => {
       if (this.capturing && this.ws.readyState === WebSocket.OPEN) this.ws.send(event.data);
     };
@@ -311,8 +314,8 @@ export async function conversationState(sender) {
 // The page supplies a view: relabel(labels), userSaid(text), beginTurn(), reply(message), settle(answer),
 // partial(text | null), listening(bool), error(text). Replies are read aloud when `readAloud` is on.
 export class Assistant {
-  constructor({ prefix, channel, view, audio, readAloud = false, slow = false }) {
-    this.sender = senderId(prefix);
+  constructor({ channel, view, audio, readAloud = false, slow = false }) {
+    this.sender = senderId();
     Object.assign(this, { channel, view, readAloud, slow });
     this.player = new AudioQueue(audio);
     this.language = DEFAULT_LANGUAGE;
@@ -350,7 +353,8 @@ export class Assistant {
     for (const message of answer.messages) this.view.reply(message);
     await this.settle(answer);
     if (this.readAloud) {
-      await this.player.speakAll(speakableLines(answer.messages), answer.language, this.slow || answer.senior_mode);
+      const slow = this.slow || answer.senior_mode;
+      await this.player.speakAll(speakableLines(answer.messages), answer.language, slow);
     }
   }
 

@@ -82,7 +82,6 @@ const view = {
 };
 
 const assistant = new Assistant({
-  prefix: "senior",
   channel: "senior",
   view,
   audio: $("reply-audio"),
