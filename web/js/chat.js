@@ -1,13 +1,10 @@
 // The in-app chat page (/): the conversation as bubbles, the five-stage progress bar, reply buttons,
 // typing, the microphone, and reply audio when sound is on (always after a spoken turn).
-import { Assistant, renderButtons, renderProgress } from "./client.js";
+import { Assistant, attachComposer, renderButtons, renderProgress } from "./client.js";
 
 const $ = (id) => document.getElementById(id);
 const log = $("log");
-const text = $("text");
 const sound = $("sound");
-const mic = $("mic");
-const partial = $("partial");
 
 function bubble(kind, content) {
   const el = document.createElement("div");
@@ -21,14 +18,12 @@ function bubble(kind, content) {
   return el;
 }
 
-function choose(button) {
-  assistant.send(button.payload, button.title);
-}
+const choose = (button) => assistant.choose(button);
 
 const view = {
   relabel(labels) {
     sound.textContent = assistant.readAloud ? labels.sound_on : labels.sound_off;
-    mic.textContent = mic.getAttribute("aria-pressed") === "true" ? labels.mic_stop : labels.mic_start;
+    view.micLabel();
     if (assistant.state) renderProgress($("progress"), $("progress-text"), assistant.state, labels);
   },
   userSaid(content) {
@@ -51,30 +46,13 @@ const view = {
   settle(answer) {
     renderProgress($("progress"), $("progress-text"), answer.state, assistant.labels);
   },
-  partial(content) {
-    partial.hidden = !content;
-    partial.textContent = content || "";
-  },
-  listening(on) {
-    mic.setAttribute("aria-pressed", String(on));
-    mic.textContent = on ? assistant.labels.mic_stop : assistant.labels.mic_start;
-    if (!on && partial.textContent === assistant.labels.listening) view.partial(null);
-  },
   error(content) {
     bubble("error", content);
   },
 };
 
 const assistant = new Assistant({ channel: "app", view, audio: $("reply-audio") });
-
-$("form").addEventListener("submit", (event) => {
-  event.preventDefault();
-  const value = text.value.trim();
-  if (!value) return;
-  text.value = "";
-  assistant.send(value);
-});
-mic.addEventListener("click", () => assistant.toggleVoice());
+attachComposer(assistant, { form: $("form"), input: $("text"), mic: $("mic"), partial: $("partial") });
 sound.addEventListener("click", () => {
   assistant.readAloud = !assistant.readAloud;
   sound.setAttribute("aria-pressed", String(assistant.readAloud));

@@ -358,6 +358,11 @@ export class Assistant {
     }
   }
 
+  // A reply's button: the payload goes to the assistant, its title is what the user "said".
+  choose(button) {
+    return this.send(button.payload, button.title);
+  }
+
   async settle(answer) {
     if (answer.language && answer.language !== this.language) await this.relabel(answer.language);
     this.state = answer.state;
@@ -407,4 +412,33 @@ export class Assistant {
       this.view.error(this.labels.mic_error);
     }
   }
+}
+
+// The answer box both pages share: typing, the microphone button and the partial-transcript line. It adds
+// partial(), listening() and micLabel() to the assistant's view.
+export function attachComposer(assistant, { form, input, mic, partial }) {
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const value = input.value.trim();
+    if (!value) return;
+    input.value = "";
+    assistant.send(value);
+  });
+  mic.addEventListener("click", () => assistant.toggleVoice());
+  const view = assistant.view;
+  Object.assign(view, {
+    partial(content) {
+      partial.hidden = !content;
+      partial.textContent = content || "";
+    },
+    listening(on) {
+      mic.setAttribute("aria-pressed", String(on));
+      view.micLabel();
+      if (!on && partial.textContent === assistant.labels.listening) view.partial(null);
+    },
+    micLabel() {
+      const labels = assistant.labels;
+      mic.textContent = mic.getAttribute("aria-pressed") === "true" ? labels.mic_stop : labels.mic_start;
+    },
+  });
 }

@@ -1,13 +1,10 @@
 // The senior page (/senior): one question at a time in very large text, every reply read aloud slowly,
 // big yes/no and numbered-choice buttons, "repeat" and "talk to a person" always there, no timers.
-import { Assistant, renderButtons, renderProgress } from "./client.js";
+import { Assistant, attachComposer, renderButtons, renderProgress } from "./client.js";
 
 const $ = (id) => document.getElementById(id);
 const question = $("question");
 const choices = $("choices");
-const text = $("text");
-const mic = $("mic");
-const partial = $("partial");
 const REPEAT = "/ask_repeat"; // intent payloads: understood in every language, whatever was detected
 const PERSON = "/request_human";
 
@@ -15,9 +12,7 @@ let turnButtons = []; // the buttons of the question on screen
 let buttonsStep = null; // the step they answer: a detour's reply keeps them while the step stays
 let lastButtons = [];
 
-function choose(button) {
-  assistant.send(button.payload, button.title);
-}
+const choose = (button) => assistant.choose(button);
 
 function yesNo(labels) {
   return [
@@ -27,8 +22,8 @@ function yesNo(labels) {
 }
 
 const view = {
-  relabel(labels) {
-    mic.textContent = mic.getAttribute("aria-pressed") === "true" ? labels.mic_stop : labels.mic_start;
+  relabel() {
+    view.micLabel();
     if (assistant.state) view.settle({ state: assistant.state });
   },
   userSaid(content) {
@@ -64,15 +59,6 @@ const view = {
     choices.hidden = !buttons.length;
     $("progress").scrollIntoView({ block: "start" }); // a new question is read from its top
   },
-  partial(content) {
-    partial.hidden = !content;
-    partial.textContent = content || "";
-  },
-  listening(on) {
-    mic.setAttribute("aria-pressed", String(on));
-    mic.textContent = on ? assistant.labels.mic_stop : assistant.labels.mic_start;
-    if (!on && partial.textContent === assistant.labels.listening) view.partial(null);
-  },
   error(content) {
     const p = document.createElement("p");
     p.className = "bot-text error";
@@ -89,14 +75,7 @@ const assistant = new Assistant({
   slow: true,
 });
 
-$("form").addEventListener("submit", (event) => {
-  event.preventDefault();
-  const value = text.value.trim();
-  if (!value) return;
-  text.value = "";
-  assistant.send(value);
-});
-mic.addEventListener("click", () => assistant.toggleVoice());
+attachComposer(assistant, { form: $("form"), input: $("text"), mic: $("mic"), partial: $("partial") });
 $("repeat").addEventListener("click", () => assistant.send(REPEAT, assistant.labels.repeat));
 $("person").addEventListener("click", () => assistant.send(PERSON, assistant.labels.person));
 
