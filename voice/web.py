@@ -13,10 +13,11 @@ from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 WEB_DIR = Path(__file__).resolve().parents[1] / "web"
-# Scripts, styles, audio and sockets only from this origin; replies are played from blob: URLs.
+# Scripts, styles, audio and sockets only from this origin ('self' covers its ws:/wss: too, CSP level 3);
+# replies are played from blob: URLs.
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "media-src 'self' blob:; connect-src 'self' ws: wss:; object-src 'none'; base-uri 'none'; "
+    "media-src 'self' blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
     "frame-ancestors 'none'"
 )
 PAGE_HEADERS = {

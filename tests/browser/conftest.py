@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -60,11 +61,12 @@ def broken(message: Any) -> bool:
     return message.type == "error" and not message.text.startswith("Failed to load resource")
 
 
-def new_page(browser: Any, base_url: str) -> tuple[Any, list[str]]:
-    """A phone-sized page, and the script errors it logs."""
-    # bypass_csp: the pages forbid inline scripts, and axe is injected as one
+def new_page(browser: Any, base_url: str, *, bypass_csp: bool = False) -> tuple[Any, list[str]]:
+    """A phone-sized page, and the script errors it logs. The pages' Content-Security-Policy stays on
+    (a CSP violation is a console error, so a test fails on it), except where axe is injected as an
+    inline script (`bypass_csp`)."""
     context = browser.new_context(
-        base_url=base_url, viewport=PHONE, device_scale_factor=2, bypass_csp=True, locale="zh-CN"
+        base_url=base_url, viewport=PHONE, device_scale_factor=2, bypass_csp=bypass_csp, locale="zh-CN"
     )
     context.set_default_timeout(TURN_TIMEOUT_MS)
     page = context.new_page()
@@ -80,7 +82,25 @@ def page(browser: Any, base_url: str) -> Iterator[Any]:
     page, problems = new_page(browser, base_url)
     yield page
     page.context.close()
-    assert not problems, problems  # no script errors on the way
+    assert not problems, problems  # no script errors and no CSP violations on the way
+
+
+@pytest.fixture()
+def axe_page(browser: Any, base_url: str) -> Iterator[Any]:
+    page, problems = new_page(browser, base_url, bypass_csp=True)
+    yield page
+    page.context.close()
+    assert not problems, problems
+
+
+def wait_for(page: Any, expression: str, timeout_s: float = TURN_TIMEOUT_MS / 1000) -> None:
+    """Poll a JS expression until it is true. (Playwright's wait_for_function compiles it with eval, which
+    the pages' CSP forbids; page.evaluate is not subject to it.)"""
+    deadline = time.monotonic() + timeout_s
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {timeout_s:.0f}s: {expression}")
+        page.wait_for_timeout(100)
 
 
 @pytest.fixture()

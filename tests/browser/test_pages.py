@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.browser.conftest import AXE, PHONE, launch, new_page
+from tests.browser.conftest import AXE, PHONE, launch, new_page, wait_for
 from tests.e2e.helpers import luhn_card, resident_id, unique_phone
 
 pytestmark = pytest.mark.browser
@@ -37,7 +37,7 @@ def turn(page: Any, action: Callable[[], Any]) -> None:
     """Do something that sends an answer, and wait until the page shows the assistant's reply."""
     before = turns(page)
     action()
-    page.wait_for_function(f"Number(document.body.dataset.turns || 0) > {before}")
+    wait_for(page, f"Number(document.body.dataset.turns || 0) > {before}")
 
 
 def say(page: Any, text: str) -> None:
@@ -157,10 +157,11 @@ def test_chat_page_reads_replies_aloud_when_sound_is_on(page: Any) -> None:
     with page.expect_request("**/api/voice/speak") as speak:
         click(page, ".bubble.bot button.choice")
     assert json.loads(speak.value.post_data or "{}")["slow"] is False  # normal rate on the app page
-    page.wait_for_function("window.__audioPlays > 0")
+    wait_for(page, "window.__audioPlays > 0")
 
 
-def test_chat_page_has_no_serious_accessibility_violations(page: Any) -> None:
+def test_chat_page_has_no_serious_accessibility_violations(axe_page: Any) -> None:
+    page = axe_page
     open_page(page, "/")
     click(page, ".bubble.bot button.choice")
     assert serious_violations(page) == []
@@ -211,7 +212,7 @@ def test_senior_page_opens_an_account_with_big_buttons(page: Any, base_url: str,
     assert "个人信息保护告知书" in question(page)
     assert [b.inner_text() for b in page.locator("#choices button").all()] == ["同意", "不同意"]
     check_senior_layout(page)  # the long notice wraps: no sideways scrolling
-    page.wait_for_function("window.__audioPlays > 0")  # read aloud without asking
+    wait_for(page, "window.__audioPlays > 0")  # read aloud without asking
     click(page, "#choices button.yes")
     assert "手机号" in question(page) and "告知书" not in question(page)  # one question on screen
     assert page.locator("#question .bot-text").count() == 1
@@ -250,12 +251,13 @@ def test_senior_page_opens_an_account_with_big_buttons(page: Any, base_url: str,
     assert "资金账号" in question(page)
     assert page.inner_text("#progress-text") == "开户流程已完成"
     assert page.locator("#progress li.done").count() == 5
-    page.wait_for_function(f"window.__audioPlays > {plays}")  # the last reply is read aloud as well
+    wait_for(page, f"window.__audioPlays > {plays}")  # the last reply is read aloud as well
     assert speak_requests and all(r["slow"] is True for r in speak_requests)  # the slow senior rate
     shot(page, "done")
 
 
-def test_senior_page_has_no_serious_accessibility_violations(page: Any) -> None:
+def test_senior_page_has_no_serious_accessibility_violations(axe_page: Any) -> None:
+    page = axe_page
     open_page(page, "/senior")
     assert serious_violations(page, {"color-contrast-enhanced": {"enabled": True}}) == []
     click(page, "#start")
@@ -274,7 +276,7 @@ def test_labels_follow_the_conversation_language(
 ) -> None:
     open_page(page, "/senior")
     page.click("#start")
-    page.wait_for_function("Number(document.body.dataset.turns || 0) > 0")
+    wait_for(page, "Number(document.body.dataset.turns || 0) > 0")
     say(page, text)  # writing in another language switches the conversation, and the page with it
     assert page.get_attribute("html", "lang") == lang and page.get_attribute("html", "dir") == direction
     assert page.inner_text("#send") == send
@@ -314,7 +316,7 @@ def test_microphone_turns_speech_into_a_transcript_and_a_reply(
         assert re.search("开户", heard), heard
         assert "个人信息保护告知书" in page.locator(".bubble.bot").last.inner_text()
         assert state_stage(page) == 1
-        page.wait_for_function("window.__audioPlays > 0")  # the reply's audio from the stream
+        wait_for(page, "window.__audioPlays > 0")  # the reply's audio from the stream
         assert page.get_attribute("#mic", "aria-pressed") == "false"
         shot(page, "heard")
         assert not problems, problems
