@@ -25,12 +25,12 @@ RASA_ENV := HOME=$(CURDIR)/var/home TMPDIR=$(CURDIR)/var/tmp RASA_TELEMETRY_ENAB
 RASA := $(RASA_ENV) $(BIN)/rasa
 
 .PHONY: help run test venv model train lint format validate test-unit test-mms test-rasa test-e2e bench \
-	bench-voice eval-nlu clean whisper system-deps mms-venv speech
+	bench-voice eval-nlu clean whisper system-deps mms-venv speech browser-deps test-browser
 
 help:
 	@echo "make run   - set up, train if needed, start every service (gateway on :\$${PORT:-8000})"
 	@echo "make test  - set up, train if needed, run the whole test suite"
-	@echo "other: venv model lint format validate test-unit test-rasa test-e2e bench eval-nlu clean"
+	@echo "other: venv model lint format validate test-unit test-rasa test-e2e test-browser bench eval-nlu clean"
 
 $(VENV_STAMP): requirements.txt requirements-dev.txt requirements-nodeps.txt
 	@if [ -z "$(PYTHON310)" ]; then \
@@ -64,6 +64,23 @@ mms-venv:
 	scripts/setup_mms_venv.sh
 
 speech: whisper system-deps
+
+# The browser tests: Debian's chromium (Playwright drives it; it never downloads a browser), a Chinese font
+# for readable screenshots, and axe-core from the npm registry (npm ci, again only when the lock file changed).
+AXE_STAMP := tests/browser/node_modules/.package-lock.json
+
+$(AXE_STAMP): tests/browser/package.json tests/browser/package-lock.json
+	@command -v npm >/dev/null || { echo "installing npm (Debian)"; \
+	  apt-get update -qq && apt-get install -y -qq npm >/dev/null; }
+	cd tests/browser && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $@
+
+browser-deps: $(AXE_STAMP)
+	@test -x /usr/bin/chromium || { echo "installing chromium (Debian)"; \
+	  apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+	@fc-list :lang=zh 2>/dev/null | grep -q . || { echo "installing a Chinese font (Debian)"; \
+	  (apt-get update -qq && apt-get install -y -qq fonts-wqy-microhei >/dev/null) || \
+	  echo "WARNING: no Chinese font: screenshots show boxes"; }
 
 $(MODEL): $(VENV_STAMP)
 	@mkdir -p models var/home var/tmp
@@ -99,7 +116,7 @@ validate: $(VENV_STAMP)
 	@echo "rasa data validate: ok"
 
 test-unit: $(VENV_STAMP) speech
-	$(RASA_ENV) $(VOICE_ENV) $(BIN)/pytest -q -m "not e2e"
+	$(RASA_ENV) $(VOICE_ENV) $(BIN)/pytest -q -m "not e2e and not browser"
 
 # The MMS worker's code on tiny randomly initialised models, in its own Python 3.11 venv (torch, transformers).
 test-mms: mms-venv
@@ -113,7 +130,12 @@ test-rasa: $(MODEL)
 test-e2e: $(MODEL) speech
 	MODEL=$(MODEL) $(RASA_ENV) $(VOICE_ENV) $(BIN)/pytest -q -m e2e
 
-test: lint validate test-mms test-unit test-rasa test-e2e
+# The pages / and /senior in headless Chromium against the real services (README_SCREENSHOTS=1 also
+# refreshes docs/screenshots/).
+test-browser: $(MODEL) speech browser-deps
+	MODEL=$(MODEL) $(RASA_ENV) $(VOICE_ENV) $(BIN)/pytest -q -m browser
+
+test: lint validate test-mms test-unit test-rasa test-e2e test-browser
 
 eval-nlu: $(MODEL)
 	$(RASA_ENV) $(BIN)/python benchmarks/eval_nlu.py $(MODEL)

@@ -16,6 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from voice import web
 from voice.channels import http as voice_http
 from voice.channels.hotline import HotlineCall
 from voice.channels.stream import VoiceStream
@@ -154,6 +155,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         return JSONResponse(response.json(), status_code=response.status_code)
 
     app.include_router(voice_http.router(voice.turn, _chat_response))
+    app.include_router(web.router())  # the pages / and /senior (web/)
 
     @app.websocket("/ws/hotline")
     async def hotline(websocket: WebSocket) -> None:

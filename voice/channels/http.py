@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from voice.asr.audio_io import AudioError, decode_audio
 from voice.channels.logs import channel_logger
 from voice.channels.schemas import VoiceMessage, VoiceTurnResponse
+from voice.channels.speak import speak_router
 from voice.channels.speaking import SpokenReply
 from voice.channels.turn import VoiceTurn, audio_sha256
 from voice.schemas import SENDER_ID_PATTERN, Channel, ChatResponse, ErrorResponse
@@ -86,4 +87,5 @@ def router(get_turn: Callable[[], Awaitable[VoiceTurn]], chat_response: ChatResp
             audio_seconds=round(pcm.duration_s, 3),
         )
 
+    api.include_router(speak_router(get_turn))  # reply audio for the web pages
     return api
