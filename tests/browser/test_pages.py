@@ -122,6 +122,7 @@ def test_chat_page_opens_an_account_by_typing_and_clicking(page: Any, base_url: 
     phone = unique_phone()
     say(page, phone)
     assert f"{phone[:3]}****{phone[-4:]}" in page.locator("#log").inner_text()
+    assert phone not in page.locator("#log").inner_text(), "the screen keeps only the masked number"
     say(page, sms_code(base_url, phone))
     seen()
     say(page, f"我叫王建国,身份证号{resident_id('19850612')}")

@@ -55,6 +55,14 @@ export async function loadLabels(language) {
   return labelCache.get(code);
 }
 
+// What the screen keeps of a number the user gave (ID, phone, card, code): its first 3 and last 4 digits at
+// most, as the assistant's read-backs do, so a phone on the table or a shoulder does not show it whole.
+export function maskNumbers(text) {
+  return (text || "").replace(/\d{6,}[Xx]?/g, (run) =>
+    run.length > 8 ? run.slice(0, 3) + "*".repeat(run.length - 7) + run.slice(-4) : "*".repeat(run.length),
+  );
+}
+
 export function format(template, values) {
   return template.replace(/\{(\w+)\}/g, (_, key) => String(values[key] ?? ""));
 }
@@ -341,7 +349,7 @@ export class Assistant {
     if (!text.trim()) return;
     this.player.stop();
     this.closeVoice();
-    this.view.userSaid(shown);
+    this.view.userSaid(maskNumbers(shown));
     this.view.beginTurn();
     let answer;
     try {
@@ -391,7 +399,7 @@ export class Assistant {
         partial: (event) => this.view.partial(event.text),
         transcript: (event) => {
           this.view.partial(null);
-          this.view.userSaid(event.text || this.labels.not_heard);
+          this.view.userSaid(maskNumbers(event.text) || this.labels.not_heard);
           this.view.beginTurn();
         },
         reply: (event) => this.view.reply(event),
