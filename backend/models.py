@@ -1,8 +1,8 @@
 """ORM tables. Times are naive UTC (portable across SQLite and PostgreSQL).
 
 Personal numbers are never stored in clear: `*_enc` holds the encrypted value, `*_hmac` a keyed digest for
-look-ups, `*_masked` what replies may show. The schema itself is created by Alembic
-(migrations/versions), whose result tests compare with these classes.
+look-ups, `*_masked` what replies may show. Names, never looked up, are EncryptedText columns. The schema
+itself is created by Alembic (migrations/versions), whose result tests compare with these classes.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import declarative_base, relationship
+
+from backend.crypto import EncryptedText
 
 Base = declarative_base()
 
@@ -38,7 +40,7 @@ class Application(Base):
     phone_hmac = Column(DIGEST, index=True)
     phone_masked = Column(String(16))
     phone_verified_at = Column(DateTime)
-    name = Column(String(64))
+    name = Column(EncryptedText)  # encrypted at rest, read and written as text
     id_number_enc = Column(Text)
     id_number_hmac = Column(DIGEST, index=True)
     id_masked = Column(String(18))
@@ -164,7 +166,7 @@ class Customer(Base):
     id = Column(Integer, primary_key=True)
     id_number_hmac = Column(DIGEST, nullable=False, unique=True)
     id_number_enc = Column(Text, nullable=False)
-    name = Column(String(64), nullable=False)
+    name = Column(EncryptedText, nullable=False)
     account_number = Column(String(12), nullable=False, unique=True)
     application_id = Column(APP_ID, ForeignKey("applications.id"), nullable=False)
     risk_level = Column(String(2), nullable=False)

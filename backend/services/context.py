@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from backend.compliance import Rules, load_rules
 from backend.config import Settings
-from backend.crypto import Vault
+from backend.crypto import Vault, install_field_vault
 from backend.db import Database
 from backend.providers import Providers, build_providers
 from backend.providers.base import ProviderContext
@@ -26,6 +26,7 @@ class Services:
 def build_services(settings: Settings, *, migrate: bool = True) -> Services:
     # Configuration errors stop the start before anything touches the database.
     vault = Vault.from_settings(settings)
+    install_field_vault(vault)  # names are EncryptedText columns
     db = Database(settings.database_url, settings.now)
     sandbox = sandbox_data() if settings.sandbox_mode else None
     try:

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from backend_testkit import ADULT_ID, CARD, PHONE, Flow
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 
 from backend.models import Base
 from backend.validation.bank_card import luhn_ok
@@ -82,9 +83,17 @@ def test_happy_path(flow: Flow) -> None:
     assert "138****5678" in dump and "张伟" in dump
     for secret in (ADULT_ID, PHONE, CARD):
         assert secret not in dump
+    with services.db.engine.connect() as connection:  # names too: the column holds ciphertext
+        stored = [
+            row[0]
+            for row in connection.execute(
+                text("SELECT name FROM applications UNION SELECT name FROM customers")
+            )
+        ]
+    assert stored and all(name and "张伟" not in name for name in stored)
     if services.db.is_sqlite:
         raw = Path(services.db.url.database).read_bytes()
-        assert all(secret.encode() not in raw for secret in (ADULT_ID, PHONE, CARD))
+        assert all(secret.encode() not in raw for secret in (ADULT_ID, PHONE, CARD, "张伟"))
 
 
 def test_submit_twice_is_refused(flow: Flow) -> None:

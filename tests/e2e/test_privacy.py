@@ -1,5 +1,5 @@
-"""After a complete opening, the raw ID, phone and card numbers are nowhere at rest: not in the conversation
-store, not in the backend database, not in any service's log."""
+"""After a complete opening, the raw ID, phone and card numbers and the name are nowhere at rest: not in the
+conversation store, not in the backend database, not in any service's log."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ def test_no_raw_personal_numbers_at_rest(client: httpx.Client, services_dir: Pat
     assert {"tracker.db", "backend.db"} <= names and any(n.endswith(".log") for n in names), names
     for path in at_rest:
         content = path.read_bytes()
-        for label, raw in (("phone", phone), ("ID number", id_number), ("card", card)):
+        for label, raw in (("phone", phone), ("ID number", id_number), ("card", card), ("name", "周立波")):
             assert raw.encode() not in content, f"the raw {label} is in {path.name}"
     with sqlite3.connect(services_dir / "tracker.db") as db:
         stored = [json.loads(data) for (data,) in db.execute("SELECT data FROM events")]
