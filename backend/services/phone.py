@@ -26,6 +26,7 @@ from backend.services.common import (
     snapshot,
     touch,
 )
+from backend.services.applications import link_sender
 from backend.services.context import Services
 from backend.validation.masking import mask_phone
 from backend.validation.normalize import digits_text
@@ -208,12 +209,14 @@ def _merge(tx: Tx, source: Application, target: Application) -> None:
                 notice_version=latest.notice_version,
                 utterance=latest.utterance,
                 channel=latest.channel,
+                audio_sha256=latest.audio_sha256,
                 recorded_at=latest.recorded_at,
                 copied_from=latest.id,
             )
         )
         target.consent = latest.accepted
     target.sender_id, target.channel = source.sender_id, source.channel
+    link_sender(tx, target.id, source.sender_id)
     target.phone_verified_at = to_db(tx.now)
     target.paused_at = None
     touch(target, tx.now)
