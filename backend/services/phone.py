@@ -15,6 +15,7 @@ from backend.errors import ApiError
 from backend.models import Application, ConsentRecord, SmsChallenge
 from backend.providers.base import ProviderError
 from backend.schemas import CodeSentOut, VerifyOut
+from backend.services.applications import link_sender
 from backend.services.common import (
     CANCELLED,
     IN_PROGRESS,
@@ -26,7 +27,6 @@ from backend.services.common import (
     snapshot,
     touch,
 )
-from backend.services.applications import link_sender
 from backend.services.context import Services
 from backend.validation.masking import mask_phone
 from backend.validation.normalize import digits_text
