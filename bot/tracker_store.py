@@ -12,6 +12,7 @@ import json
 import logging
 from typing import Any
 
+import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
@@ -56,6 +57,8 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
         """ "Delete my data": every stored event of the linked conversations goes, this turn's too; the
         current conversation keeps only the non-personal marker (bot/erasure.py)."""
         doomed = sorted({*senders, tracker.sender_id})
+        if self.engine.dialect.name == "sqlite":  # zero the freed pages, or the file still holds the rows
+            session.execute(sa.text("PRAGMA secure_delete=ON"))
         session.query(self.SQLEvent).filter(self.SQLEvent.sender_id.in_(doomed)).delete(
             synchronize_session=False
         )

@@ -102,6 +102,9 @@ def test_delete_erases_every_linked_conversation_and_leaves_a_marker(store: Trac
     for personal in ("周立波", PHONE, "«digits", "app_1", "删除", "user"):
         assert personal not in text, personal
     assert rows(store, "someone-else") == others  # another person's conversation is untouched
+    inner = getattr(store, "_tracker_store", store)
+    on_disk = Path(inner.engine.url.database).read_bytes()  # freed pages are zeroed, not left readable
+    assert b"earlier-chat" not in on_disk and "«name»".encode() not in on_disk
 
     tracker = asyncio.run(store.retrieve("current-call"))
     assert tracker is not None
