@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
+from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
 from backend.models import AuditChain, AuditEvent
@@ -159,6 +160,12 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings.from_env()
     database = Database(settings.database_url, settings.now)
     try:
+        if not inspect(database.engine).has_table(AuditEvent.__tablename__):
+            where = database.url.render_as_string(hide_password=True)
+            print(
+                f"no audit trail in {where} (wrong BACKEND_DATABASE_URL, or never migrated)", file=sys.stderr
+            )
+            return 2
         with database.session() as session:
             broken, recordings = verify_chain(session), 0
             if broken is None:

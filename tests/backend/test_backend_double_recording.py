@@ -254,3 +254,10 @@ def test_the_store_follows_the_settings(tmp_path: Path) -> None:
     sha256 = recording_store(settings).put(b"audio", "s")
     assert (tmp_path / "rec" / f"{sha256}.rec").is_file()
     assert Settings.from_env({"RECORDINGS_DIR": "/data/rec"}).recordings_dir == "/data/rec"
+
+
+def test_cli_on_a_database_without_a_trail(tmp_path: Path, monkeypatch, capsys) -> None:
+    monkeypatch.setenv("BACKEND_DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
+    monkeypatch.setenv("BACKEND_DATA_KEY", TEST_KEY)
+    assert audit.main(["verify"]) == 2
+    assert "no audit trail in sqlite:///" in capsys.readouterr().err
