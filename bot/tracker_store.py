@@ -54,8 +54,8 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
             session.commit()
 
     def _erase(self, session: Any, tracker: DialogueStateTracker, senders: list[str]) -> None:
-        """ "Delete my data": every stored event of the linked conversations goes, this turn's too; the
-        current conversation keeps only the non-personal marker (bot/erasure.py)."""
+        """Deleting a user's data: every stored event of the linked conversations goes, this turn's too;
+        the current conversation keeps only the non-personal marker (bot/erasure.py)."""
         doomed = sorted({*senders, tracker.sender_id})
         if self.engine.dialect.name == "sqlite":  # zero the freed pages, or the file still holds the rows
             session.execute(sa.text("PRAGMA secure_delete=ON"))
