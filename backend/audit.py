@@ -153,11 +153,16 @@ def main(argv: list[str] | None = None) -> int:
     if args != ["verify"]:
         print("usage: python -m backend.audit verify", file=sys.stderr)
         return 2
-    from backend.config import Settings
+    from backend.config import ConfigError, Settings
     from backend.db import Database
     from backend.recordings import recording_store
 
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+        store = recording_store(settings)  # the recordings' key derives from BACKEND_DATA_KEY
+    except ConfigError as error:
+        print(f"cannot verify: {error}", file=sys.stderr)
+        return 2
     database = Database(settings.database_url, settings.now)
     try:
         if not inspect(database.engine).has_table(AuditEvent.__tablename__):
@@ -169,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
         with database.session() as session:
             broken, recordings = verify_chain(session), 0
             if broken is None:
-                broken, recordings = verify_recordings(session, recording_store(settings))
+                broken, recordings = verify_recordings(session, store)
             count = session.query(AuditEvent).count()
     finally:
         database.dispose()

@@ -261,3 +261,11 @@ def test_cli_on_a_database_without_a_trail(tmp_path: Path, monkeypatch, capsys) 
     monkeypatch.setenv("BACKEND_DATA_KEY", TEST_KEY)
     assert audit.main(["verify"]) == 2
     assert "no audit trail in sqlite:///" in capsys.readouterr().err
+
+
+def test_cli_outside_sandbox_needs_the_key(tmp_path: Path, monkeypatch, capsys) -> None:
+    monkeypatch.setenv("BACKEND_DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
+    monkeypatch.setenv("SANDBOX_MODE", "false")
+    monkeypatch.delenv("BACKEND_DATA_KEY", raising=False)
+    assert audit.main(["verify"]) == 2
+    assert "cannot verify: BACKEND_DATA_KEY must be set" in capsys.readouterr().err
