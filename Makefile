@@ -25,7 +25,7 @@ RASA_ENV := HOME=$(CURDIR)/var/home TMPDIR=$(CURDIR)/var/tmp RASA_TELEMETRY_ENAB
 RASA := $(RASA_ENV) $(BIN)/rasa
 
 .PHONY: help run test venv model train lint format validate test-unit test-mms test-rasa test-e2e bench \
-	bench-voice eval-nlu clean whisper system-deps mms-venv speech browser-deps test-browser
+	bench-voice eval-nlu clean whisper system-deps mms-venv speech browser-deps test-browser verify-audit
 
 help:
 	@echo "make run   - set up, train if needed, start every service (gateway on :\$${PORT:-8000})"
@@ -136,6 +136,11 @@ test-browser: $(MODEL) speech browser-deps
 	MODEL=$(MODEL) $(RASA_ENV) $(VOICE_ENV) $(BIN)/pytest -q -m browser
 
 test: lint validate test-mms test-unit test-rasa test-e2e test-browser
+
+# The audit trail's hash chain and the recordings it references, in the backend database the environment
+# configures (BACKEND_DATABASE_URL, RECORDINGS_DIR); names the first broken entry and exits 1.
+verify-audit: $(VENV_STAMP)
+	$(RASA_ENV) $(BIN)/python -m backend.audit verify
 
 eval-nlu: $(MODEL)
 	$(RASA_ENV) $(BIN)/python benchmarks/eval_nlu.py $(MODEL)

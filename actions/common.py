@@ -41,6 +41,17 @@ def latest_text(tracker: Tracker) -> str:
     return message.get("original_text") or message.get("text") or ""
 
 
+def answer_record(tracker: Tracker) -> dict[str, Any]:
+    """A consent or signature answer as evidence: the user's words, the channel and, for a voice answer, the
+    sha256 of its audio (the gateway stored the recording under it)."""
+    channel = tracker.get_slot("channel") or "app"
+    record: dict[str, Any] = {"utterance": latest_text(tracker), "channel": channel}
+    sha256 = (tracker.latest_message.get("metadata") or {}).get("audio_sha256")
+    if sha256:
+        record["audio_sha256"] = sha256
+    return record
+
+
 def understood_text(tracker: Tracker) -> str:
     """The user's message after the NLU normalisers (simplified, dialect words in Mandarin, digits)."""
     message = tracker.latest_message

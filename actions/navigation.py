@@ -12,6 +12,7 @@ from rasa_sdk.types import DomainDict
 from actions import backend
 from actions.common import call_or_none, language, latest_intent
 from actions.flow import CLOSED_STATUSES, FINAL_STATUSES, form_slots, next_form, reset_application_events
+from bot.erasure import ERASE_CONVERSATIONS_SLOT
 from bot.replies import term
 from dialects.keywords import field_words
 
@@ -182,10 +183,14 @@ class ActionDeleteMyData(Action):
             resume = app_id and status not in CLOSED_STATUSES | FINAL_STATUSES
             form = next_form(tracker) if resume else None
             return [SlotSet("delete_confirmed", None)] + ([FollowupAction(form)] if form else [])
+        linked: list[str] = []
         if app_id:
-            await backend.call("DELETE", f"/applications/{app_id}")
+            linked = (await backend.call("DELETE", f"/applications/{app_id}")).get("erased_senders") or []
         dispatcher.utter_message(response="utter_deleted")
+        # The tracker store erases these histories when it saves this turn (bot/erasure.py).
+        erase = sorted({tracker.sender_id, *linked})
         return [
+            SlotSet(ERASE_CONVERSATIONS_SLOT, erase),
             SlotSet("delete_confirmed", None),
             *reset_application_events(tracker),
             SlotSet("application_id", app_id),

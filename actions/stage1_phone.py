@@ -13,11 +13,11 @@ from actions.asking import AskAction
 from actions.backend import BackendError
 from actions.common import (
     StageValidation,
+    answer_record,
     application_slots,
     is_fresh,
     language,
     latest_intent,
-    latest_text,
 )
 from actions.parsing import find_phone, find_sms_code
 from actions.senior import read_back
@@ -69,8 +69,7 @@ class ValidatePhoneForm(StageValidation):
         body = {
             "accepted": bool(value),
             "notice_version": notice["version"],
-            "utterance": latest_text(tracker),
-            "channel": tracker.get_slot("channel") or "app",
+            **answer_record(tracker),
         }
         app = await backend.call("POST", f"/applications/{self.app_id(tracker)}/consent", json=body)
         if value:

@@ -10,7 +10,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import backend
 from actions.asking import AskAction
-from actions.common import StageValidation, is_fresh, language, latest_intent, latest_text
+from actions.common import StageValidation, answer_record, is_fresh, language, latest_intent
 
 # "Anything but a clear yes is not a signature": the yes must be understood with confidence.
 MIN_YES_CONFIDENCE = 0.8
@@ -40,12 +40,7 @@ class ValidateAgreementForm(StageValidation):
             return {"agreement_signed": None}
         if value is not True or latest_intent(tracker) != "affirm" or confidence < MIN_YES_CONFIDENCE:
             return self.reject(dispatcher, tracker, "agreement_signed", "utter_agreement_needs_yes")
-        metadata = tracker.latest_message.get("metadata") or {}
-        body = {
-            "utterance": latest_text(tracker),
-            "channel": tracker.get_slot("channel") or "app",
-            "audio_sha256": metadata.get("audio_sha256"),
-        }
+        body = answer_record(tracker)
         await backend.call("POST", f"/applications/{self.app_id(tracker)}/agreements/sign", json=body)
         dispatcher.utter_message(response="utter_agreement_signed")
         return {"agreement_signed": True}

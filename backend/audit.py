@@ -6,7 +6,12 @@ Changing, removing or reordering any entry breaks the chain from that entry on; 
 also catches entries cut off the end. Details carry masked values only, so erasing a person's data never
 needs to touch (and break) the trail.
 
+Entries of consent and agreement answers given by voice reference a stored recording by sha256
+(backend/recordings.py); the check also makes sure each one still decrypts to audio with that hash, unless
+a later `application.deleted` entry lists it as erased.
+
     python -m backend.audit verify     # prints OK, or the first broken entry; exit status 1 when broken
+    make verify-audit                  # the same against the configured BACKEND_DATABASE_URL
 """
 
 from __future__ import annotations
@@ -18,9 +23,11 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
+from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
 from backend.models import AuditChain, AuditEvent
+from backend.recordings import RecordingStore, RecordingUnreadable, sha256_of
 
 GENESIS_HASH = "0" * 64
 
@@ -111,24 +118,68 @@ def verify_chain(session: Session) -> Broken | None:
     return None
 
 
+def verify_recordings(session: Session, store: RecordingStore) -> tuple[Broken | None, int]:
+    """The first entry whose recording is missing, unreadable or altered (run after verify_chain, so the
+    details are the ones that were chained), and how many recordings were checked."""
+    referenced: dict[str, int] = {}
+    erased: set[str] = set()
+    for event in session.query(AuditEvent).order_by(AuditEvent.id).yield_per(500):
+        details = json.loads(event.details)
+        if not isinstance(details, dict):
+            continue
+        if isinstance(details.get("recording"), str):
+            referenced.setdefault(details["recording"], event.id)
+        if event.type == "application.deleted":
+            erased.update(details.get("recordings") or [])
+    checked = 0
+    for sha256, event_id in sorted(referenced.items(), key=lambda item: item[1]):
+        if sha256 in erased:
+            continue
+        short = sha256[:12]
+        try:
+            audio = store.get(sha256)
+        except (RecordingUnreadable, ValueError):
+            return Broken(event_id, f"recording {short}… does not decrypt (altered or foreign)"), checked
+        if audio is None:
+            return Broken(event_id, f"recording {short}… is missing"), checked
+        if sha256_of(audio) != sha256:
+            return Broken(event_id, f"recording {short}… does not hash to its sha256"), checked
+        checked += 1
+    return None, checked
+
+
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if args != ["verify"]:
         print("usage: python -m backend.audit verify", file=sys.stderr)
         return 2
-    from backend.config import Settings
+    from backend.config import ConfigError, Settings
     from backend.db import Database
+    from backend.recordings import recording_store
 
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+        store = recording_store(settings)  # the recordings' key derives from BACKEND_DATA_KEY
+    except ConfigError as error:
+        print(f"cannot verify: {error}", file=sys.stderr)
+        return 2
     database = Database(settings.database_url, settings.now)
     try:
+        if not inspect(database.engine).has_table(AuditEvent.__tablename__):
+            where = database.url.render_as_string(hide_password=True)
+            print(
+                f"no audit trail in {where} (wrong BACKEND_DATABASE_URL, or never migrated)", file=sys.stderr
+            )
+            return 2
         with database.session() as session:
-            broken = verify_chain(session)
+            broken, recordings = verify_chain(session), 0
+            if broken is None:
+                broken, recordings = verify_recordings(session, store)
             count = session.query(AuditEvent).count()
     finally:
         database.dispose()
     if broken is None:
-        print(f"OK ({count} entries)")
+        print(f"OK ({count} entries, {recordings} recordings)")
         return 0
     print(str(broken))
     return 1

@@ -57,6 +57,8 @@ class Settings:
     # Master key for field encryption (urlsafe base64 of 32 bytes); sandbox mode falls back to key_file.
     data_key: str | None = None
     key_file: str = "var/backend.key"
+    # Encrypted voice recordings of the consent and agreement answers (shared with the gateway).
+    recordings_dir: str = "var/recordings"
     # Optional YAML list of blocked ID numbers (a real sanctions/blocked list); sandbox adds its own.
     blocked_list_file: str | None = None
     retention_days: int = 30
@@ -76,6 +78,7 @@ class Settings:
             "BACKEND_HOST": "host",
             "BACKEND_DATA_KEY": "data_key",
             "BACKEND_KEY_FILE": "key_file",
+            "RECORDINGS_DIR": "recordings_dir",
             "BLOCKED_LIST_FILE": "blocked_list_file",
             "BACKEND_LOG_LEVEL": "log_level",
         }

@@ -133,4 +133,6 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=5000")
+    # Deleted and overwritten values are zeroed in the file, not left in free pages ("delete my data").
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()

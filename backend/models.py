@@ -71,8 +71,22 @@ class ConsentRecord(Base):
     notice_version = Column(String(32), nullable=False)
     utterance = Column(Text)  # erased on deletion; the fact and version stay as proof
     channel = Column(String(32), nullable=False)
+    audio_sha256 = Column(String(64))  # a voice answer: its stored recording (migration 0005)
     recorded_at = Column(DateTime, nullable=False)
     copied_from = Column(Integer)  # set when a merge carried the record over from another application
+
+
+class ApplicationSender(Base):
+    """Every conversation (sender id) that worked on an application: the one that created it and each one
+    that resumed it, so deleting the application can erase all of their histories (migration 0005)."""
+
+    __tablename__ = "application_senders"
+    __table_args__ = (UniqueConstraint("application_id", "sender_id", name="uq_application_senders"),)
+
+    id = Column(Integer, primary_key=True)
+    application_id = Column(APP_ID, ForeignKey("applications.id"), nullable=False, index=True)
+    sender_id = Column(String(128), nullable=False)
+    linked_at = Column(DateTime, nullable=False)
 
 
 class SmsChallenge(Base):

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field, constr
 Channel = constr(strip_whitespace=True, regex=r"^[a-z][a-z0-9_]{0,31}$")
 SenderId = constr(strip_whitespace=True, min_length=1, max_length=128)
 Utterance = constr(strip_whitespace=True, min_length=1, max_length=2000)
+AudioSha256 = constr(regex=r"^[0-9a-fA-F]{64}$")
 
 
 class ErrorOut(BaseModel):
@@ -53,6 +54,13 @@ class ApplicationOut(BaseModel):
     merged_into: str | None = None
 
 
+class DeletedApplicationOut(ApplicationOut):
+    erased_senders: list[str] = Field(
+        default_factory=list,
+        description="every conversation linked to the application, whose history the caller must erase",
+    )
+
+
 class CreateApplicationIn(BaseModel):
     sender_id: SenderId  # type: ignore[valid-type]
     channel: Channel = "app"  # type: ignore[valid-type]
@@ -63,6 +71,9 @@ class ConsentIn(BaseModel):
     notice_version: constr(strip_whitespace=True, min_length=1, max_length=32)  # type: ignore[valid-type]
     utterance: Utterance  # type: ignore[valid-type]
     channel: Channel = "app"  # type: ignore[valid-type]
+    audio_sha256: AudioSha256 | None = Field(  # type: ignore[valid-type]
+        None, description="a voice answer: sha256 of its audio (the gateway's stored recording)"
+    )
 
 
 class PhoneIn(BaseModel):
@@ -163,7 +174,7 @@ class AgreementsOut(BaseModel):
 class SignIn(BaseModel):
     utterance: Utterance  # type: ignore[valid-type]
     channel: Channel = "app"  # type: ignore[valid-type]
-    audio_sha256: constr(regex=r"^[0-9a-fA-F]{64}$") | None = None  # type: ignore[valid-type]
+    audio_sha256: AudioSha256 | None = None  # type: ignore[valid-type]
 
 
 class SignOut(BaseModel):

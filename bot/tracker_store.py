@@ -9,15 +9,20 @@ Sessions and the schema are Rasa's, so an existing tracker database keeps workin
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
+import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
 from backend.config import Settings
 from backend.crypto import Vault
+from bot.erasure import conversations_to_erase, marker_events
 from bot.redaction import redact_events, unseal_events
+
+logger = logging.getLogger(__name__)
 
 # Slots that hold what the user gave until it is confirmed (validated values are masked by the actions).
 DEFAULT_SEALED_SLOTS = ("name", "id_number", "phone_number", "sms_code", "bank_card")
@@ -34,6 +39,10 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
         await self.stream_events(tracker)
         with self.session_scope() as session:
             new_events = list(self._additional_events(session, tracker))
+            erase = conversations_to_erase(event.as_dict() for event in new_events)
+            if erase:
+                self._erase(session, tracker, erase)
+                return
             stored = redact_events(
                 [event.as_dict() for event in new_events],
                 self.sealed_slots,
@@ -43,6 +52,20 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
             for event, data in zip(new_events, stored, strict=True):
                 session.add(self._row(tracker.sender_id, event.type_name, data))
             session.commit()
+
+    def _erase(self, session: Any, tracker: DialogueStateTracker, senders: list[str]) -> None:
+        """Deleting a user's data: every stored event of the linked conversations goes, this turn's too;
+        the current conversation keeps only the non-personal marker (bot/erasure.py)."""
+        doomed = sorted({*senders, tracker.sender_id})
+        if self.engine.dialect.name == "sqlite":  # zero the freed pages, or the file still holds the rows
+            session.execute(sa.text("PRAGMA secure_delete=ON"))
+        session.query(self.SQLEvent).filter(self.SQLEvent.sender_id.in_(doomed)).delete(
+            synchronize_session=False
+        )
+        for data in marker_events(tracker.current_slot_values()):
+            session.add(self._row(tracker.sender_id, data["event"], data))
+        session.commit()
+        logger.info("erased the stored history of %d conversation(s)", len(doomed))
 
     async def _retrieve(
         self, sender_id: str, fetch_events_from_all_sessions: bool

@@ -10,7 +10,10 @@ ROOT=$PWD
 : "${RASA_TOKEN:=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')}"
 : "${BACKEND_DATABASE_URL:=sqlite:///$VAR_DIR/backend.db}"
 : "${TRACKER_DIALECT:=sqlite}" "${TRACKER_DB:=$VAR_DIR/tracker.db}"
+# Voice answers at the consent and agreement steps: the gateway writes them, the backend checks and erases them.
+: "${RECORDINGS_DIR:=$VAR_DIR/recordings}"
 export PORT RASA_PORT ACTIONS_PORT BACKEND_PORT RASA_TOKEN BACKEND_DATABASE_URL TRACKER_DIALECT TRACKER_DB
+export RECORDINGS_DIR
 export BACKEND_URL="http://127.0.0.1:$BACKEND_PORT"
 export ACTION_ENDPOINT_URL="http://127.0.0.1:$ACTIONS_PORT/webhook"
 export RASA_URL="http://127.0.0.1:$RASA_PORT" ACTIONS_URL="http://127.0.0.1:$ACTIONS_PORT"

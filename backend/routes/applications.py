@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 
 from backend.routes import errors, get_lang, get_services
-from backend.schemas import ApplicationOut, ConsentIn, CreateApplicationIn, SubmitOut
+from backend.schemas import ApplicationOut, ConsentIn, CreateApplicationIn, DeletedApplicationOut, SubmitOut
 from backend.services import Services, applications, submit
 
 router = APIRouter(prefix="/applications", tags=["applications"])
@@ -33,7 +33,14 @@ def consent(
     ctx: Services = Depends(get_services),
 ) -> ApplicationOut:
     return applications.record_consent(
-        ctx, application_id, body.accepted, body.notice_version, body.utterance, body.channel, lang
+        ctx,
+        application_id,
+        body.accepted,
+        body.notice_version,
+        body.utterance,
+        body.channel,
+        lang,
+        body.audio_sha256,
     )
 
 
@@ -58,8 +65,8 @@ def cancel(
     return applications.cancel(ctx, application_id, lang)
 
 
-@router.delete("/{application_id}", response_model=ApplicationOut, responses=errors(404, 409, 422))
+@router.delete("/{application_id}", response_model=DeletedApplicationOut, responses=errors(404, 409, 422))
 def delete(
     application_id: str, lang: str = Depends(get_lang), ctx: Services = Depends(get_services)
-) -> ApplicationOut:
+) -> DeletedApplicationOut:
     return applications.delete(ctx, application_id, lang)

@@ -10,6 +10,7 @@ from backend.models import AgreementSignature
 from backend.schemas import SignOut
 from backend.services.common import load, require_in_progress, snapshot, touch
 from backend.services.context import Services
+from backend.services.evidence import answer_evidence
 from backend.validation.masking import redact
 
 
@@ -47,8 +48,7 @@ def sign(
             application.id,
             version=bundle_version,
             documents=documents,
-            channel=channel,
-            audio=bool(audio_sha256),
+            **answer_evidence(ctx, utterance, channel, audio_sha256),
         )
         return SignOut(
             signed=True,

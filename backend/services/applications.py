@@ -11,14 +11,17 @@ from backend.errors import ApiError, not_in_progress
 from backend.models import (
     AgreementSignature,
     Application,
+    ApplicationSender,
     BankBinding,
     ConsentRecord,
+    HandoffTicket,
     IdentityAttempt,
     RiskAssessment,
     SandboxOutbox,
     SmsChallenge,
+    VideoAppointment,
 )
-from backend.schemas import ApplicationOut
+from backend.schemas import ApplicationOut, DeletedApplicationOut
 from backend.services.common import (
     APPROVED,
     CANCELLED,
@@ -33,6 +36,7 @@ from backend.services.common import (
     touch,
 )
 from backend.services.context import Services
+from backend.services.evidence import answer_evidence
 from backend.validation.masking import redact
 
 ERASED_SENDER = "erased"
@@ -54,9 +58,23 @@ def create(ctx: Services, sender_id: str, channel: str, lang: str = DEFAULT_LANG
             updated_at=now,
         )
         tx.session.add(application)
+        link_sender(tx, application.id, sender_id)
         tx.audit("application.created", application.id, channel=channel)
         log.info("application %s created (channel %s)", application.id, channel)
         return snapshot(application, lang)
+
+
+def link_sender(tx: Tx, application_id: str, sender_id: str) -> None:
+    """Remember that this conversation worked on the application (deletion erases its history too)."""
+    known = (
+        tx.session.query(ApplicationSender)
+        .filter(ApplicationSender.application_id == application_id, ApplicationSender.sender_id == sender_id)
+        .count()
+    )
+    if not known:
+        tx.session.add(
+            ApplicationSender(application_id=application_id, sender_id=sender_id, linked_at=to_db(tx.now))
+        )
 
 
 def get(ctx: Services, application_id: str, lang: str = DEFAULT_LANG) -> ApplicationOut:
@@ -72,6 +90,7 @@ def record_consent(
     utterance: str,
     channel: str,
     lang: str = DEFAULT_LANG,
+    audio_sha256: str | None = None,
 ) -> ApplicationOut:
     current = content.notice(None)["version"]
     if notice_version != current:
@@ -92,6 +111,7 @@ def record_consent(
                 notice_version=notice_version,
                 utterance=redact(utterance),
                 channel=channel,
+                audio_sha256=audio_sha256.lower() if audio_sha256 else None,
                 recorded_at=to_db(tx.now),
             )
         )
@@ -106,7 +126,7 @@ def record_consent(
             application.id,
             accepted=accepted,
             notice_version=notice_version,
-            channel=channel,
+            **answer_evidence(ctx, utterance, channel, audio_sha256),
         )
         return snapshot(application, lang)
 
@@ -133,11 +153,13 @@ def cancel(ctx: Services, application_id: str, lang: str = DEFAULT_LANG) -> Appl
         return snapshot(application, lang)
 
 
-def delete(ctx: Services, application_id: str, lang: str = DEFAULT_LANG) -> ApplicationOut:
+def delete(ctx: Services, application_id: str, lang: str = DEFAULT_LANG) -> DeletedApplicationOut:
+    """PIPL erasure of the application, of those it absorbed when resumed, and of their recordings; answers
+    with every linked conversation, whose history the dialogue's store erases."""
     with ctx.db.transaction() as tx:
         application = load(tx.session, application_id, for_update=True)
         if application.status == DELETED:
-            return snapshot(application, lang)
+            return DeletedApplicationOut(**snapshot(application, lang).dict())
         if application.status == APPROVED:
             # An opened account's records must be kept (securities law: at least 20 years); PIPL art. 47
             # exempts data a law requires to keep. Closing the account is a branch procedure.
@@ -146,12 +168,62 @@ def delete(ctx: Services, application_id: str, lang: str = DEFAULT_LANG) -> Appl
                 "retention_required",
                 "An opened account's records are kept as securities law requires and cannot be deleted here.",
             )
+        absorbed = tx.session.query(Application).filter(Application.merged_into == application.id).all()
+        app_ids = [application.id] + [a.id for a in absorbed]
+        senders = linked_senders(tx, app_ids)
+        recordings = sorted(set(recorded_audio(tx, app_ids)) | ctx.recordings.owned(senders))
         erased = erase_personal_data(tx, application)
+        for source in absorbed:
+            erase_personal_data(tx, source)
+        forget_senders(tx, app_ids)
         application.status = DELETED
         touch(application, tx.now)
-        tx.audit("application.deleted", application.id, erased=erased)
-        log.info("application %s deleted, personal data erased", application.id)
-        return snapshot(application, lang)
+        tx.audit(
+            "application.deleted",
+            application.id,
+            erased=erased + ["conversations", "recordings"],
+            absorbed=[a.id for a in absorbed],
+            conversations=len(senders),
+            recordings=recordings,
+        )
+        snap = snapshot(application, lang)
+    # Files go after the commit: a failed commit must not leave audit entries pointing at erased audio.
+    removed = ctx.recordings.erase(recordings, senders)
+    log.info(
+        "application %s deleted: personal data, %d conversation link(s), %d recording(s) erased",
+        application_id,
+        len(senders),
+        len(removed),
+    )
+    return DeletedApplicationOut(**snap.dict(), erased_senders=senders)
+
+
+def linked_senders(tx: Tx, app_ids: list[str]) -> list[str]:
+    """Every conversation that worked on these applications, asked for a person or booked a video witness."""
+    senders: set[str] = set()
+    for model in (ApplicationSender, HandoffTicket, VideoAppointment):
+        rows = tx.session.query(model.sender_id).filter(model.application_id.in_(app_ids))
+        senders.update(sender for (sender,) in rows)
+    senders.update(a.sender_id for a in tx.session.query(Application).filter(Application.id.in_(app_ids)))
+    senders.discard(ERASED_SENDER)
+    return sorted(senders)
+
+
+def recorded_audio(tx: Tx, app_ids: list[str]) -> list[str]:
+    hashes: set[str] = set()
+    for model in (ConsentRecord, AgreementSignature):
+        rows = tx.session.query(model.audio_sha256).filter(model.application_id.in_(app_ids))
+        hashes.update(sha for (sha,) in rows if sha)
+    return sorted(hashes)
+
+
+def forget_senders(tx: Tx, app_ids: list[str]) -> None:
+    session = tx.session
+    session.query(ApplicationSender).filter(ApplicationSender.application_id.in_(app_ids)).delete()
+    for model in (HandoffTicket, VideoAppointment):
+        session.query(model).filter(model.application_id.in_(app_ids)).update(
+            {"sender_id": ERASED_SENDER}, synchronize_session=False
+        )
 
 
 def erase_personal_data(tx: Tx, application: Application) -> list[str]:
@@ -163,7 +235,9 @@ def erase_personal_data(tx: Tx, application: Application) -> list[str]:
     session.query(IdentityAttempt).filter(IdentityAttempt.application_id == app_id).delete()
     session.query(RiskAssessment).filter(RiskAssessment.application_id == app_id).delete()
     session.query(BankBinding).filter(BankBinding.application_id == app_id).delete()
-    session.query(ConsentRecord).filter(ConsentRecord.application_id == app_id).update({"utterance": None})
+    session.query(ConsentRecord).filter(ConsentRecord.application_id == app_id).update(
+        {"utterance": None, "audio_sha256": None}
+    )
     session.query(AgreementSignature).filter(AgreementSignature.application_id == app_id).update(
         {"utterance": None, "audio_sha256": None}
     )

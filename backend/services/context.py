@@ -11,6 +11,7 @@ from backend.db import Database
 from backend.providers import Providers, build_providers
 from backend.providers.base import ProviderContext
 from backend.providers.sandbox import SandboxData, sandbox_data
+from backend.recordings import RecordingStore, recording_store
 
 
 @dataclass
@@ -21,6 +22,7 @@ class Services:
     providers: Providers
     rules: Rules
     sandbox: SandboxData | None  # only in sandbox mode
+    recordings: RecordingStore
 
 
 def build_services(settings: Settings, *, migrate: bool = True) -> Services:
@@ -37,4 +39,4 @@ def build_services(settings: Settings, *, migrate: bool = True) -> Services:
     except BaseException:
         db.dispose()
         raise
-    return Services(settings, db, vault, providers, rules, sandbox)
+    return Services(settings, db, vault, providers, rules, sandbox, recording_store(settings))

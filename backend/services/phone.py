@@ -15,6 +15,7 @@ from backend.errors import ApiError
 from backend.models import Application, ConsentRecord, SmsChallenge
 from backend.providers.base import ProviderError
 from backend.schemas import CodeSentOut, VerifyOut
+from backend.services.applications import link_sender
 from backend.services.common import (
     CANCELLED,
     IN_PROGRESS,
@@ -208,12 +209,14 @@ def _merge(tx: Tx, source: Application, target: Application) -> None:
                 notice_version=latest.notice_version,
                 utterance=latest.utterance,
                 channel=latest.channel,
+                audio_sha256=latest.audio_sha256,
                 recorded_at=latest.recorded_at,
                 copied_from=latest.id,
             )
         )
         target.consent = latest.accepted
     target.sender_id, target.channel = source.sender_id, source.channel
+    link_sender(tx, target.id, source.sender_id)
     target.phone_verified_at = to_db(tx.now)
     target.paused_at = None
     touch(target, tx.now)

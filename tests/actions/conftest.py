@@ -36,6 +36,7 @@ def backend(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[httpx.A
         database_url=f"sqlite:///{tmp_path / 'backend.db'}",
         data_key=TEST_KEY,
         key_file=str(tmp_path / "unused.key"),
+        recordings_dir=str(tmp_path / "recordings"),
         sms_resend_interval_s=0,
     )
     client = httpx.AsyncClient(

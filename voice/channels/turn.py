@@ -4,18 +4,22 @@ Voice and text are one conversation: the same sender id reaches the same Rasa tr
 transcript the recogniser rejects (silence, noise, a repetition loop) or a language it cannot hear
 (Uyghur without MMS) is never sent to Rasa as text; the user hears a localised "please say it again" and
 Rasa's re-ask of the current question, obtained with the `/ask_repeat` intent payload.
+
+Voice answers at the consent and agreement steps are evidence ("double recording"): their audio is kept in
+the recording store (encrypted, named by its sha256) before Rasa sees the turn, and the sha256 travels in
+the message metadata to the actions, which hand it to the backend's audit trail.
 """
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
-import hashlib
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from backend.recordings import RecordingStore, sha256_of
 from voice.channels.logs import channel_logger
 from voice.channels.prompts import prompt, repeat_texts
 from voice.channels.speaking import SpokenPart, SpokenReply, split_for_speech, whole_replies
@@ -29,6 +33,8 @@ ASK_REPEAT = "/ask_repeat"
 TRAILING_MARKS = "。．.，,、;；"
 DEFAULT_SLOW_RATE = 0.8  # seniors and "please speak slower": 20% slower
 RecognizerFor = Callable[[str | None], SpeechRecognizer | None]
+# The steps whose voice answers are recorded (the tracker's `step` slot when the user speaks).
+RECORDED_STEPS = frozenset({"consent", "agreement"})
 
 
 @dataclass(frozen=True)
@@ -96,10 +102,6 @@ def message_text(transcript: str) -> str:
     return transcript.strip().rstrip(TRAILING_MARKS).strip() or transcript.strip()
 
 
-def audio_sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
 def unsupported(language: str | None, audio: Audio) -> Transcript:
     return Transcript("", language, "none", audio.duration_s, 0.0, rejected="unsupported_language")
 
@@ -112,8 +114,10 @@ class VoiceTurn:
         synthesizer: SpeechSynthesizer,
         *,
         slow_rate: float = DEFAULT_SLOW_RATE,
+        recordings: RecordingStore | None = None,
     ) -> None:
         self.engine = engine
+        self.recordings = recordings
         self.recognizer_for = recognizer_for
         self.synthesizer = synthesizer
         self.slow_rate = slow_rate
@@ -149,13 +153,17 @@ class VoiceTurn:
         audio: Audio,
         *,
         channel: str,
-        sha256: str,
+        encoded: bytes,
         conversation: Conversation | None = None,
         early: EarlyTranscript | None = None,
     ) -> TurnOutcome:
-        """A complete voice turn up to Rasa's answer (speech synthesis is `speak`)."""
+        """A complete voice turn up to Rasa's answer (speech synthesis is `speak`). `encoded` is the audio
+        file as received (or the utterance as WAV): what is hashed and, at a recorded step, kept."""
         started = time.perf_counter()
         conversation = conversation or await self.conversation(sender_id)
+        sha256 = sha256_of(encoded)
+        if self.recordings is not None and conversation.step in RECORDED_STEPS:
+            await self.record(sender_id, encoded)
         if early is not None and early.serves(audio, conversation):
             transcript = await early.task
         else:
@@ -173,6 +181,13 @@ class VoiceTurn:
         outcome.transcript = transcript
         outcome.timings = {"asr_s": asr_s, "engine_s": time.perf_counter() - started - asr_s}
         return outcome
+
+    async def record(self, sender_id: str, encoded: bytes) -> None:
+        assert self.recordings is not None
+        try:
+            await asyncio.to_thread(self.recordings.put, encoded, sender_id)
+        except OSError:  # the answer still counts; its audit entry then says no recording was kept
+            log.exception("voice turn %s: the recording could not be stored", sender_id)
 
     async def send(self, sender_id: str, text: str, metadata: dict[str, Any]) -> TurnOutcome:
         replies = await self.engine.send(sender_id, text, metadata)

@@ -13,6 +13,7 @@ import logging
 import os
 from typing import Any
 
+from backend.recordings import RecordingStore
 from voice.channels.turn import DEFAULT_SLOW_RATE, RecognizerFor, VoiceTurn
 from voice.engine import Engine
 from voice.speech import SpeechRecognizer
@@ -41,6 +42,14 @@ def build_services() -> tuple[RecognizerFor, Any]:
         return chosen
 
     return recognizers, synthesizer
+
+
+def gateway_recordings() -> RecordingStore:
+    """The backend's recording store, under the same key and directory (RECORDINGS_DIR)."""
+    from backend.config import Settings
+    from backend.recordings import recording_store
+
+    return recording_store(Settings.from_env())
 
 
 class VoiceServices:
@@ -80,7 +89,9 @@ class VoiceServices:
         await synthesizer.warm_up()
         slow_rate = float(os.environ.get("VOICE_SLOW_RATE", DEFAULT_SLOW_RATE))
         log.info("voice services ready")
-        return VoiceTurn(self.engine, recognizers, synthesizer, slow_rate=slow_rate)
+        return VoiceTurn(
+            self.engine, recognizers, synthesizer, slow_rate=slow_rate, recordings=gateway_recordings()
+        )
 
     async def close(self) -> None:
         if self._task is not None and not self._task.done():

@@ -4,7 +4,7 @@ Existing names are encrypted in place with the running backend's field vault (or
 key BACKEND_DATA_KEY / the sandbox key file names).
 
 Revision ID: 0006
-Revises: 0003
+Revises: 0005
 Create Date: 2026-11-26
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006"
-down_revision = "0003"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
