@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from backend_testkit import START, TEST_KEY, FakeClock, Flow
+from backend_testkit import ADMIN_TOKENS, START, TEST_KEY, FakeClock, Flow
 from fastapi.testclient import TestClient
 
 from backend.app import create_app
@@ -42,6 +42,7 @@ def settings(tmp_path: Path, clock: FakeClock) -> Settings:
         data_key=TEST_KEY,
         key_file=str(tmp_path / "unused.key"),
         sms_resend_interval_s=0,
+        admin_tokens=ADMIN_TOKENS,
         clock=clock,
     )
 
