@@ -24,13 +24,13 @@ RASA_ENV := HOME=$(CURDIR)/var/home TMPDIR=$(CURDIR)/var/tmp RASA_TELEMETRY_ENAB
 	RASA_CACHE_DIRECTORY=$(CURDIR)/var/rasa-cache
 RASA := $(RASA_ENV) $(BIN)/rasa
 
-.PHONY: help run test venv model train lint format validate test-unit test-mms test-rasa test-e2e bench \
+.PHONY: help run test venv model train lint format validate test-unit test-mms test-rasa test-e2e fuzz bench \
 	bench-voice eval-nlu clean whisper system-deps mms-venv speech
 
 help:
 	@echo "make run   - set up, train if needed, start every service (gateway on :\$${PORT:-8000})"
 	@echo "make test  - set up, train if needed, run the whole test suite"
-	@echo "other: venv model lint format validate test-unit test-rasa test-e2e bench eval-nlu clean"
+	@echo "other: venv model lint format validate test-unit test-rasa test-e2e fuzz bench eval-nlu clean"
 
 $(VENV_STAMP): requirements.txt requirements-dev.txt requirements-nodeps.txt
 	@if [ -z "$(PYTHON310)" ]; then \
@@ -113,7 +113,12 @@ test-rasa: $(MODEL)
 test-e2e: $(MODEL) speech
 	MODEL=$(MODEL) $(RASA_ENV) $(VOICE_ENV) $(BIN)/pytest -q -m e2e
 
-test: lint validate test-mms test-unit test-rasa test-e2e
+# Schemathesis (requirements-dev.txt) over every operation of the gateway's and the backend's OpenAPI, on the
+# running services: no server error, no response off its schema. FUZZ_MAX_EXAMPLES per operation (25).
+fuzz: $(MODEL) speech
+	MODEL=$(MODEL) $(RASA_ENV) $(VOICE_ENV) $(BIN)/python scripts/fuzz.py $(MODEL)
+
+test: lint validate test-mms test-unit test-rasa test-e2e fuzz
 
 eval-nlu: $(MODEL)
 	$(RASA_ENV) $(BIN)/python benchmarks/eval_nlu.py $(MODEL)

@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from backend.config import Settings
 from backend.errors import ApiError
+from backend.openapi import document_nulls
 from backend.routes import (
     admin,
     applications,
@@ -68,6 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ):
         app.include_router(module.router)
     _install_error_handlers(app)
+    document_nulls(app)
 
     log.info(
         "backend ready (sandbox=%s, database=%s)", settings.sandbox_mode, services.db.url.get_backend_name()
