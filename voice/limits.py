@@ -174,7 +174,7 @@ class AbuseGuard:
     async def _sized(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > limit):
-            await _too_large(limit)(scope, receive, send)
+            await _too_large(scope["path"], limit)(scope, receive, send)
             return
         received, started, answered = 0, False, False
 
@@ -186,7 +186,7 @@ class AbuseGuard:
                 if received > limit and not started:
                     # Answer here: the framework turns an error while reading into its own 400.
                     answered = True
-                    await _too_large(limit)(scope, receive, send)
+                    await _too_large(scope["path"], limit)(scope, receive, send)
                     raise _BodyTooLarge
             return message
 
@@ -201,10 +201,11 @@ class AbuseGuard:
             await self.app(scope, counted, watched)
 
 
-def _too_large(limit: int) -> JSONResponse:
+def _too_large(path: str, limit: int) -> JSONResponse:
+    # On the voice route the body is the audio file: the same code as the route's own size check.
+    error = "audio_too_large" if path == UPLOAD_PATH else "request_too_large"
     return JSONResponse(
-        {"error": "request_too_large", "message": f"the request body is limited to {limit} bytes"},
-        status_code=413,
+        {"error": error, "message": f"the request body is limited to {limit} bytes"}, status_code=413
     )
 
 

@@ -246,6 +246,17 @@ def test_the_openapi_declares_bearer_auth(client: TestClient) -> None:
     assert spec["paths"]["/admin/applications"]["get"]["security"] == [{"HTTPBearer": []}]
 
 
+def test_the_openapi_says_which_fields_may_be_null(client: TestClient) -> None:
+    # pydantic v1 leaves `X | None` as X; backend/openapi.py documents the null, so responses match the spec.
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    consent = schemas["ApplicationOut"]["properties"]["consent"]
+    assert consent == {"anyOf": [{"type": "boolean"}, {"type": "null"}], "title": "Consent"}
+    assert schemas["ApplicationOut"]["properties"]["status"]["type"] == "string"  # never null: unchanged
+    note = schemas["ApproveIn"]["properties"]["note"]["anyOf"]
+    assert note[1] == {"type": "null"} and note[0]["maxLength"] == 1000
+    assert {"type": "null"} in schemas["ReviewDetailOut"]["properties"]["reviewed_at"]["anyOf"]
+
+
 def test_the_token_is_checked_before_the_request_is_validated(flow: Flow) -> None:
     # An unauthenticated caller learns nothing about the API from validation messages.
     assert flow.client.get("/admin/applications?status=bogus&limit=-1").status_code == 401

@@ -139,9 +139,11 @@ def test_bodies_over_the_limit_get_413(clock: FakeClock, monkeypatch: pytest.Mon
     audio = {"audio": ("a.wav", io.BytesIO(b"\0" * 5000), "audio/wav")}
     response = client.post("/api/voice/turn", data={"sender_id": "u"}, files=audio)
     assert response.status_code == 413 and response.json()["error"] == "audio_too_large"
+    assert "audio file" in response.json()["message"]  # the route's check
     huge = {"audio": ("a.wav", io.BytesIO(b"\0" * 200_000), "audio/wav")}
     response = client.post("/api/voice/turn", data={"sender_id": "u"}, files=huge)
-    assert response.status_code == 413 and response.json()["error"] == "request_too_large"
+    assert response.status_code == 413 and response.json()["error"] == "audio_too_large"
+    assert "request body is limited to 69632 bytes" in response.json()["message"]  # the gateway's, unread
     assert chat(client) == 503  # a small body still goes through
 
 
