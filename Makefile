@@ -24,13 +24,13 @@ RASA_ENV := HOME=$(CURDIR)/var/home TMPDIR=$(CURDIR)/var/tmp RASA_TELEMETRY_ENAB
 	RASA_CACHE_DIRECTORY=$(CURDIR)/var/rasa-cache
 RASA := $(RASA_ENV) $(BIN)/rasa
 
-.PHONY: help run test venv model train lint format validate test-unit test-mms test-rasa test-e2e bench \
+.PHONY: help run test venv model train lint format validate test-unit test-mms test-rasa test-e2e fuzz bench \
 	bench-voice eval-nlu clean whisper system-deps mms-venv speech browser-deps test-browser verify-audit
 
 help:
 	@echo "make run   - set up, train if needed, start every service (gateway on :\$${PORT:-8000})"
 	@echo "make test  - set up, train if needed, run the whole test suite"
-	@echo "other: venv model lint format validate test-unit test-rasa test-e2e test-browser bench eval-nlu clean"
+	@echo "other: venv model lint format validate test-unit test-rasa test-e2e test-browser fuzz verify-audit bench eval-nlu clean"
 
 $(VENV_STAMP): requirements.txt requirements-dev.txt requirements-nodeps.txt
 	@if [ -z "$(PYTHON310)" ]; then \
@@ -135,7 +135,12 @@ test-e2e: $(MODEL) speech
 test-browser: $(MODEL) speech browser-deps
 	MODEL=$(MODEL) $(RASA_ENV) $(VOICE_ENV) $(BIN)/pytest -q -m browser
 
-test: lint validate test-mms test-unit test-rasa test-e2e test-browser
+# Schemathesis (requirements-dev.txt) over every operation of the gateway's and the backend's OpenAPI, on the
+# running services: no server error, no response off its schema. FUZZ_MAX_EXAMPLES per operation (25).
+fuzz: $(MODEL) speech
+	MODEL=$(MODEL) $(RASA_ENV) $(VOICE_ENV) $(BIN)/python scripts/fuzz.py $(MODEL)
+
+test: lint validate test-mms test-unit test-rasa test-e2e test-browser fuzz
 
 # The audit trail's hash chain and the recordings it references, in the backend database the environment
 # configures (BACKEND_DATABASE_URL, RECORDINGS_DIR); names the first broken entry and exits 1.

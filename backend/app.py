@@ -14,7 +14,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from backend.config import Settings
 from backend.errors import ApiError
+from backend.openapi import document_nulls
 from backend.routes import (
+    admin,
     applications,
     appointments,
     handoff,
@@ -53,9 +55,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ),
     )
     app.state.services = services
-    for module in (health, reference, applications, phone, identity, steps, handoff, appointments, sandbox):
+    for module in (
+        health,
+        reference,
+        applications,
+        phone,
+        identity,
+        steps,
+        handoff,
+        appointments,
+        sandbox,
+        admin,
+    ):
         app.include_router(module.router)
     _install_error_handlers(app)
+    document_nulls(app)
 
     log.info(
         "backend ready (sandbox=%s, database=%s)", settings.sandbox_mode, services.db.url.get_backend_name()
@@ -66,7 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def api_error(_request: Request, exc: ApiError) -> JSONResponse:
-        return JSONResponse(status_code=exc.status, content=jsonable_encoder(exc.body()))
+        return JSONResponse(status_code=exc.status, content=jsonable_encoder(exc.body()), headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -21,6 +21,18 @@ def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def write_new_secret(path: Path, text: str) -> bool:
+    """Create `path` (mode 0600) holding `text`, unless it exists; True when this call created it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return False  # another process created it first: use theirs
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text)
+    return True
+
+
 def _bool(raw: str, name: str) -> bool:
     value = raw.strip().lower()
     if value in {"1", "true", "yes", "on"}:
@@ -62,6 +74,11 @@ class Settings:
     # Optional YAML list of blocked ID numbers (a real sanctions/blocked list); sandbox adds its own.
     blocked_list_file: str | None = None
     retention_days: int = 30
+    # Admin API credentials: "reviewer:token" pairs, comma-separated, or a file of such lines. Sandbox mode
+    # without either generates one into admin_token_file; real mode refuses to start without them.
+    admin_tokens: str | None = None
+    admin_tokens_file: str | None = None
+    admin_token_file: str = "var/admin_tokens"
     log_level: str = "INFO"
     clock: Callable[[], datetime] = field(default=utc_now, compare=False, repr=False)
 
@@ -81,6 +98,8 @@ class Settings:
             "RECORDINGS_DIR": "recordings_dir",
             "BLOCKED_LIST_FILE": "blocked_list_file",
             "BACKEND_LOG_LEVEL": "log_level",
+            "ADMIN_TOKENS": "admin_tokens",
+            "ADMIN_TOKENS_FILE": "admin_tokens_file",
         }
         for var, attr in text_vars.items():
             if env.get(var, "").strip():

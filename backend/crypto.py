@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import Text
 from sqlalchemy.types import TypeDecorator
 
-from backend.config import ConfigError, Settings
+from backend.config import ConfigError, Settings, write_new_secret
 
 log = logging.getLogger(__name__)
 
@@ -50,16 +50,8 @@ def master_key(settings: Settings) -> bytes:
     if not settings.sandbox_mode:
         raise ConfigError("BACKEND_DATA_KEY must be set when SANDBOX_MODE=false (personal data is encrypted)")
     path = settings.resolve_path(settings.key_file)
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass  # another process created it first: use theirs
-        else:
-            with os.fdopen(fd, "w") as handle:
-                handle.write(generate_key() + "\n")
-            log.warning("generated a sandbox data key at %s", path)
+    if not path.exists() and write_new_secret(path, generate_key() + "\n"):
+        log.warning("generated a sandbox data key at %s", path)
     return _decode_key(path.read_text(), str(path))
 
 

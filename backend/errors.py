@@ -7,7 +7,15 @@ from typing import Any
 
 class ApiError(Exception):
     def __init__(
-        self, status: int, code: str, message: str, /, *, commit: bool = False, **extra: Any
+        self,
+        status: int,
+        code: str,
+        message: str,
+        /,
+        *,
+        commit: bool = False,
+        headers: dict[str, str] | None = None,
+        **extra: Any,
     ) -> None:
         super().__init__(message)
         self.status = status
@@ -15,6 +23,7 @@ class ApiError(Exception):
         self.message = message
         # Some refusals change state (tries used up, status refused): those are committed, not rolled back.
         self.commit = commit
+        self.headers = headers  # e.g. WWW-Authenticate on a 401
         self.extra = extra
 
     def body(self) -> dict[str, Any]:

@@ -58,6 +58,10 @@ class Application(Base):
     paused_at = Column(DateTime)
     created_at = Column(DateTime, nullable=False)
     updated_at = Column(DateTime, nullable=False)
+    # A reviewer's decision on a manual review (migration 0004); the note is erased with the personal data.
+    reviewed_by = Column(String(64))
+    reviewed_at = Column(DateTime)
+    review_note = Column(Text)
 
     bank_binding = relationship("BankBinding", uselist=False, back_populates="application")
 

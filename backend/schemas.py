@@ -250,3 +250,56 @@ class SandboxSmsOut(BaseModel):
     expires_at: datetime
     text: str | None = Field(None, description="the message as sent, in the conversation's language")
     lang: str | None = Field(None, description="the language of text")
+
+
+# The admin API (routes/admin.py): masked personal data only.
+ReviewNote = constr(strip_whitespace=True, min_length=1, max_length=1000)
+
+
+class ReviewQueueItem(BaseModel):
+    id: str
+    status: str
+    channel: str
+    name_masked: str | None
+    id_masked: str | None
+    age: int | None
+    risk_level: str | None
+    reason_codes: list[str]
+    created_at: datetime
+    updated_at: datetime
+
+
+class ReviewQueueOut(BaseModel):
+    items: list[ReviewQueueItem]
+    total: int = Field(..., description="applications with this status, over all pages")
+    limit: int
+    offset: int
+
+
+class AuditEntryOut(BaseModel):
+    id: int
+    at: str
+    type: str
+    details: dict
+
+
+class ReviewDetailOut(ReviewQueueItem):
+    phone_masked: str | None
+    bank_name: str | None
+    card_masked: str | None
+    account_masked: str | None
+    risk_answers: list[int] | None = Field(..., description="the answers behind risk_level, 1-4 each")
+    reasons: list[ReviewReason]
+    refusal_reason: str | None
+    reviewed_by: str | None
+    reviewed_at: datetime | None
+    review_note: str | None
+    audit: list[AuditEntryOut] = Field(..., description="the audit trail's entries for this application")
+
+
+class ApproveIn(BaseModel):
+    note: ReviewNote | None = None  # type: ignore[valid-type]
+
+
+class RejectIn(BaseModel):
+    note: ReviewNote = Field(..., description="why, for the record (required)")  # type: ignore[valid-type]

@@ -16,6 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from backend.openapi import document_nulls
 from voice import web
 from voice.channels import http as voice_http
 from voice.channels.hotline import HotlineCall
@@ -24,6 +25,7 @@ from voice.channels.twilio_auth import HotlineGuard
 from voice.channels.wiring import VoiceServices
 from voice.config import GatewaySettings
 from voice.engine import Engine, EngineUnavailable
+from voice.limits import Limits, install
 from voice.schemas import (
     ChatRequest,
     ChatResponse,
@@ -38,7 +40,9 @@ from voice.state import is_known_conversation, state_from_slots
 log = logging.getLogger("gateway")
 PHONE = re.compile(r"^1[3-9]\d{9}$")
 LANGUAGE_ENTITY = "language"  # set by dialects.components.language_identifier
-ERRORS: dict[int | str, dict[str, Any]] = {status: {"model": ErrorResponse} for status in (404, 422, 503)}
+ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorResponse} for status in (404, 413, 422, 429, 503)
+}
 
 
 class ApiError(Exception):
@@ -46,7 +50,7 @@ class ApiError(Exception):
         self.status, self.error, self.message = status, error, message
 
 
-def create_app(settings: GatewaySettings | None = None) -> FastAPI:
+def create_app(settings: GatewaySettings | None = None, limits: Limits | None = None) -> FastAPI:
     settings = settings or GatewaySettings()
     engine = Engine(settings)
     backend = httpx.AsyncClient(base_url=settings.backend_url, timeout=10)
@@ -70,6 +74,9 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         description="Chat with the account-opening assistant; see ../shared/design/contract.md.",
         lifespan=lifespan,
     )
+
+    limits = install(app, limits)  # voice/limits.py: body size, per-IP and per-sender rates
+    document_nulls(app)
 
     @app.exception_handler(ApiError)
     async def api_error(_: Request, exc: ApiError) -> JSONResponse:
@@ -111,6 +118,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
 
     @app.post("/api/chat", response_model=ChatResponse, responses=ERRORS)
     async def chat(body: ChatRequest) -> ChatResponse:
+        limits.check_sender(body.sender_id)  # first: a flood of invalid messages counts too
         text = _checked_text(body.text, settings.max_text_chars)
         metadata = {"channel": body.channel or "app"}
         replies = await engine.send(body.sender_id, text, metadata)
@@ -154,7 +162,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             raise ApiError(503, "backend_unavailable", "the account backend is not reachable") from exc
         return JSONResponse(response.json(), status_code=response.status_code)
 
-    app.include_router(voice_http.router(voice.turn, _chat_response))
+    app.include_router(voice_http.router(voice.turn, _chat_response, limits.check_sender))
     app.include_router(web.router())  # the pages / and /senior (web/)
 
     @app.websocket("/ws/hotline")

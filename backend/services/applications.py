@@ -254,6 +254,7 @@ def erase_personal_data(tx: Tx, application: Application) -> list[str]:
         "liveness_session_id": None,
         "risk_level": None,
         "review_reasons": None,
+        "review_note": None,
     }
     for field, value in fields.items():
         setattr(application, field, value)

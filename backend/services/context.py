@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from backend.admin_auth import Reviewers, load_reviewers
 from backend.compliance import Rules, load_rules
 from backend.config import Settings
 from backend.crypto import Vault, install_field_vault
@@ -23,12 +24,14 @@ class Services:
     rules: Rules
     sandbox: SandboxData | None  # only in sandbox mode
     recordings: RecordingStore
+    reviewers: Reviewers  # who may call the admin API
 
 
 def build_services(settings: Settings, *, migrate: bool = True) -> Services:
     # Configuration errors stop the start before anything touches the database.
     vault = Vault.from_settings(settings)
     install_field_vault(vault)  # names are EncryptedText columns
+    reviewers = load_reviewers(settings)
     db = Database(settings.database_url, settings.now)
     sandbox = sandbox_data() if settings.sandbox_mode else None
     try:
@@ -39,4 +42,4 @@ def build_services(settings: Settings, *, migrate: bool = True) -> Services:
     except BaseException:
         db.dispose()
         raise
-    return Services(settings, db, vault, providers, rules, sandbox, recording_store(settings))
+    return Services(settings, db, vault, providers, rules, sandbox, recording_store(settings), reviewers)

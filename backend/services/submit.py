@@ -8,9 +8,9 @@ from sqlalchemy.orm import Session
 
 from backend.compliance import Facts, evaluate, localized_reasons
 from backend.content import DEFAULT_LANG
-from backend.db import to_db
+from backend.db import Tx, to_db
 from backend.errors import ApiError
-from backend.models import Application, Customer, IdentityAttempt
+from backend.models import Application, Customer, IdentityAttempt, RiskAssessment
 from backend.schemas import SubmitOut
 from backend.services.common import (
     APPROVED,
@@ -44,6 +44,36 @@ def new_account_number(session: Session) -> str:
             return number
 
 
+def open_account(tx: Tx, application: Application) -> str:
+    """Open the fund account of an application that passed (here, or a reviewer's approval)."""
+    account_number = new_account_number(tx.session)
+    tx.session.add(
+        Customer(
+            id_number_hmac=application.id_number_hmac,
+            id_number_enc=application.id_number_enc,
+            name=application.name,
+            account_number=account_number,
+            application_id=application.id,
+            risk_level=application.risk_level,
+            opened_at=to_db(tx.now),
+        )
+    )
+    application.status = APPROVED
+    application.account_number = account_number
+    return account_number
+
+
+def latest_answers(session: Session, application_id: str) -> tuple[int, ...]:
+    """The answers behind the current risk level (a re-assessment replaces the level, so the newest row)."""
+    row = (
+        session.query(RiskAssessment.answers)
+        .filter(RiskAssessment.application_id == application_id)
+        .order_by(RiskAssessment.id.desc())
+        .first()
+    )
+    return tuple(row.answers) if row else ()
+
+
 def submit(ctx: Services, application_id: str, lang: str = DEFAULT_LANG) -> SubmitOut:
     with ctx.db.transaction() as tx:
         application = load(tx.session, application_id, for_update=True)
@@ -66,6 +96,8 @@ def submit(ctx: Services, application_id: str, lang: str = DEFAULT_LANG) -> Subm
             existing_customer=is_existing_customer(ctx, tx.session, id_number, application.id_number_hmac),
             blocked=id_number in ctx.rules.blocked_ids,
             failed_attempts=failed,
+            risk_level=application.risk_level,
+            risk_answers=latest_answers(tx.session, application.id),
         )
         reasons = evaluate(facts, ctx.rules)
         touch(application, tx.now)
@@ -84,20 +116,7 @@ def submit(ctx: Services, application_id: str, lang: str = DEFAULT_LANG) -> Subm
                 application=snapshot(application, lang),
                 lang=served,
             )
-        account_number = new_account_number(tx.session)
-        tx.session.add(
-            Customer(
-                id_number_hmac=application.id_number_hmac,
-                id_number_enc=application.id_number_enc,
-                name=application.name,
-                account_number=account_number,
-                application_id=application.id,
-                risk_level=application.risk_level,
-                opened_at=to_db(tx.now),
-            )
-        )
-        application.status = APPROVED
-        application.account_number = account_number
+        account_number = open_account(tx, application)
         tx.audit(
             "application.submitted", application.id, outcome=APPROVED, account=mask_account(account_number)
         )

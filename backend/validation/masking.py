@@ -36,3 +36,8 @@ def redact(text: str) -> str:
     text = _ID_LIKE.sub(lambda m: mask_id(m.group(0)), text)
     text = _CARD_LIKE.sub(lambda m: mask_card(m.group(0)), text)
     return _PHONE_LIKE.sub(lambda m: mask_phone(m.group(0)), text)
+
+
+def mask_name(name: str) -> str:
+    # The surname only: enough for a reviewer on the phone to address the person, not to identify them.
+    return name[:1] + "*" * max(len(name) - 1, 1)

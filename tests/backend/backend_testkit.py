@@ -27,6 +27,12 @@ SENIOR_ID = "11010519491231002X"  # 北京, 1949-12-31, female (the well-known G
 TURNS_18_TODAY = "110108200706010023"  # born 2007-06-01
 MINOR_ID = "110108200706020037"  # born 2007-06-02: 17 on 2025-06-01
 PHONE = "13812345678"
+# Two reviewers for the admin API (tests only).
+REVIEWER_TOKENS = {
+    "li.reviewer": "li-test-token-0123456789abcdef",
+    "wang.reviewer": "wang-test-token-0123456789abcd",
+}
+ADMIN_TOKENS = ",".join(f"{name}:{token}" for name, token in REVIEWER_TOKENS.items())
 CARD = "6222021234567890128"  # ICBC, Luhn-valid
 
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from backend_testkit import START, TEST_KEY, FakeClock, Flow
+from backend_testkit import ADMIN_TOKENS, START, TEST_KEY, FakeClock, Flow
 from fastapi.testclient import TestClient
 
 from backend.app import create_app
@@ -43,6 +43,7 @@ def settings(tmp_path: Path, clock: FakeClock) -> Settings:
         key_file=str(tmp_path / "unused.key"),
         recordings_dir=str(tmp_path / "recordings"),
         sms_resend_interval_s=0,
+        admin_tokens=ADMIN_TOKENS,
         clock=clock,
     )
 

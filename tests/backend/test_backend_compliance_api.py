@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from backend_testkit import ADULT_ID, Flow
+from backend_testkit import ADULT_ID, SENIOR_ID, Flow
 
 from backend.models import Customer
 
@@ -76,3 +76,41 @@ def test_manual_review_can_be_cancelled_but_not_resubmitted(flow: Flow) -> None:
     flow.submit(app_id)
     assert flow.client.post(f"/applications/{app_id}/submit").status_code == 409
     assert flow.post(f"/applications/{app_id}/cancel")["status"] == "cancelled"
+
+
+def _assessed(flow: Flow, id_number: str, answers: list[int], sender: str = "user-1") -> str:
+    app_id = flow.until_identity(sender)
+    flow.identity(app_id, id_number, "李秀英")
+    flow.liveness(app_id)
+    flow.risk(app_id, answers)
+    flow.sign(app_id)
+    flow.card(app_id)
+    return app_id
+
+
+def test_a_senior_assessed_aggressive_goes_to_review(flow: Flow) -> None:
+    result = flow.submit(_assessed(flow, SENIOR_ID, [4, 4, 4, 4, 4]))  # 75 years old, C5
+    assert result["status"] == "manual_review" and result["account_number"] is None
+    assert [r["code"] for r in result["application"]["review_details"]] == ["suitability_senior_level"]
+    assert "C5" in result["review_reasons"][0]
+
+
+def test_answers_that_contradict_the_level_go_to_review(flow: Flow) -> None:
+    # "追求高收益" (goal, option 4) but C2 overall; stored with its parameters, so served in any language.
+    app_id = _assessed(flow, ADULT_ID, [1, 1, 1, 4, 1])
+    result = flow.post(f"/applications/{app_id}/submit?lang=ug")
+    assert [r["code"] for r in result["application"]["review_details"]] == ["suitability_choice_min"]
+    assert (
+        result["lang"] == "ug" and "C2" in result["review_reasons"][0] and "C3" in result["review_reasons"][0]
+    )
+
+
+def test_a_reassessment_is_what_counts(flow: Flow) -> None:
+    app_id = flow.until_identity()
+    flow.identity(app_id, SENIOR_ID, "李秀英")
+    flow.liveness(app_id)
+    flow.risk(app_id, [4, 4, 4, 4, 4])
+    flow.risk(app_id, [2, 2, 2, 2, 2])  # C2 replaces C5
+    flow.sign(app_id)
+    flow.card(app_id)
+    assert flow.submit(app_id)["status"] == "approved"

@@ -57,7 +57,7 @@ def fields(template: str) -> set[str]:
 
 
 def test_the_data_files_hold_the_texts() -> None:
-    assert len(ALL_TEXTS) == 1 + 6 + (5 + 20 + 5 + 1) + 4 + 1
+    assert len(ALL_TEXTS) == 1 + 6 + (5 + 20 + 5 + 1) + (4 + 4) + 1
 
 
 @pytest.mark.parametrize(("where", "mapping"), ALL_TEXTS, ids=[w for w, _ in ALL_TEXTS])

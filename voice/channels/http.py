@@ -53,9 +53,13 @@ def shown(message: dict[str, Any]) -> bool:
     return bool(message.get("text") or message.get("custom"))
 
 
-def router(get_turn: Callable[[], Awaitable[VoiceTurn]], chat_response: ChatResponder) -> APIRouter:
+def router(
+    get_turn: Callable[[], Awaitable[VoiceTurn]],
+    chat_response: ChatResponder,
+    check_sender: Callable[[str], None],
+) -> APIRouter:
     api = APIRouter()
-    errors: dict[int | str, dict[str, Any]] = {s: {"model": ErrorResponse} for s in (413, 415, 422, 503)}
+    errors: dict[int | str, dict[str, Any]] = {s: {"model": ErrorResponse} for s in (413, 415, 422, 429, 503)}
 
     @api.post("/api/voice/turn", response_model=VoiceTurnResponse, responses=errors)
     async def voice_turn(
@@ -63,6 +67,7 @@ def router(get_turn: Callable[[], Awaitable[VoiceTurn]], chat_response: ChatResp
         audio: UploadFile = File(..., description="one utterance: wav, mp3, ogg or webm, up to 30 s"),
         channel: Channel | None = Form(None),
     ) -> VoiceTurnResponse | JSONResponse:
+        check_sender(sender_id)  # before the audio is read or recognised (voice/limits.py)
         limit = max_upload_bytes()
         data = await audio.read(limit + 1)
         if len(data) > limit:

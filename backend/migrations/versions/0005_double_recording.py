@@ -2,7 +2,7 @@
 linked to an application.
 
 Revision ID: 0005
-Revises: 0003 (re-chained after 0004 when both land)
+Revises: 0004
 Create Date: 2026-11-26
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005"
-down_revision = "0003"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
