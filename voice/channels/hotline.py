@@ -23,7 +23,7 @@ from typing import Any
 from fastapi import WebSocket, WebSocketDisconnect
 
 from voice.channels import twilio
-from voice.channels.codec import RECOGNITION_RATE, TELEPHONE_RATE, Resampler, ulaw_to_pcm, wav_bytes
+from voice.channels.codec import RECOGNITION_RATE, TELEPHONE_RATE, Resampler, ulaw_to_pcm
 from voice.channels.dtmf import DtmfCollector
 from voice.channels.endpoint import EndpointConfig, Endpointer, SpeechEnded, SpeechPausing, SpeechStarted
 from voice.channels.idle import IdleTimer
@@ -213,13 +213,8 @@ class HotlineCall:
             await self._play(turn, await turn.send(self.sender_id, "/greet", {**meta, "input": "call_start"}))
         elif kind == "speech":
             audio, early = value
-            outcome = await turn.hear(
-                self.sender_id,
-                audio,
-                channel=self.channel,
-                encoded=wav_bytes(audio),
-                conversation=self.conversation,
-                early=early,
+            outcome = await turn.hear_utterance(
+                self.sender_id, audio, channel=self.channel, conversation=self.conversation, early=early
             )
             await self._play(turn, outcome)
         elif kind == "dtmf":

@@ -28,7 +28,7 @@ from typing import Any
 
 from fastapi import WebSocket, WebSocketDisconnect
 
-from voice.channels.codec import RECOGNITION_RATE, Resampler, wav_bytes
+from voice.channels.codec import RECOGNITION_RATE, Resampler
 from voice.channels.endpoint import EndpointConfig, Endpointer, SpeechEnded, SpeechPausing, SpeechStarted
 from voice.channels.http import shown
 from voice.channels.logs import channel_logger
@@ -186,13 +186,8 @@ class VoiceStream:
 
     async def _turn(self, audio: Audio, early: EarlyTranscript | None = None) -> None:
         turn = await self.get_turn()
-        outcome = await turn.hear(
-            self.sender_id,
-            audio,
-            channel=self.channel,
-            encoded=wav_bytes(audio),
-            conversation=self.conversation,
-            early=early,
+        outcome = await turn.hear_utterance(
+            self.sender_id, audio, channel=self.channel, conversation=self.conversation, early=early
         )
         transcript = outcome.transcript
         assert transcript is not None

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from backend.recordings import RecordingStore, sha256_of
+from voice.channels.codec import wav_bytes
 from voice.channels.logs import channel_logger
 from voice.channels.prompts import prompt, repeat_texts
 from voice.channels.speaking import SpokenPart, SpokenReply, split_for_speech, whole_replies
@@ -188,6 +189,21 @@ class VoiceTurn:
             await asyncio.to_thread(self.recordings.put, encoded, sender_id)
         except OSError:  # the answer still counts; its audit entry then says no recording was kept
             log.exception("voice turn %s: the recording could not be stored", sender_id)
+
+    async def hear_utterance(
+        self,
+        sender_id: str,
+        audio: Audio,
+        *,
+        channel: str,
+        conversation: Conversation,
+        early: EarlyTranscript | None = None,
+    ) -> TurnOutcome:
+        """An utterance the endpointer cut from a live stream (hotline, app): hashed and kept as WAV."""
+        encoded = wav_bytes(audio)
+        return await self.hear(
+            sender_id, audio, channel=channel, encoded=encoded, conversation=conversation, early=early
+        )
 
     async def send(self, sender_id: str, text: str, metadata: dict[str, Any]) -> TurnOutcome:
         replies = await self.engine.send(sender_id, text, metadata)
