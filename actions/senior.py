@@ -41,6 +41,15 @@ def asks_for_senior_mode(tracker: Tracker, intent: str | None) -> bool:
     return intent in ("ask_slower", "ask_repeat") and not metadata.get("asr_rejected")
 
 
+def opted_out(tracker: Tracker) -> bool:
+    """The user switched senior mode off in this conversation ("正常说就行"): the ID's age then no longer
+    switches it back on by itself (asking to slow down or repeat still does)."""
+    return any(
+        event.get("event") == "slot" and event.get("name") == "senior_mode" and event.get("value") is False
+        for event in tracker.events
+    )
+
+
 def switch_on_events(tracker: Tracker) -> list[EventType]:
     """Senior mode and the slower speech rate (the gateway's TTS follows `slow_speech`) go together."""
     return [SlotSet(slot, True) for slot in MODE_SLOTS if tracker.get_slot(slot) is not True]

@@ -13,7 +13,7 @@ from actions.asking import AskAction
 from actions.backend import BackendError
 from actions.common import StageValidation, is_fresh, latest_text, understood_text
 from actions.parsing import clean_name, digit_runs, find_id_number
-from actions.senior import SENIOR_AGE, is_senior, read_back, switch_on_events
+from actions.senior import SENIOR_AGE, is_senior, opted_out, read_back, switch_on_events
 from dialects.names import script_name
 
 
@@ -101,7 +101,7 @@ class ValidateIdentityForm(StageValidation):
             "id_masked": checked["id_masked"],
             "id_details": {k: checked.get(k) for k in ("birth_date", "region", "age")},
         }
-        if checked["age"] >= SENIOR_AGE and not is_senior(tracker):
+        if checked["age"] >= SENIOR_AGE and not is_senior(tracker) and not opted_out(tracker):
             # The birth date in the ID says 60+: slower, shorter, one question at a time from here on.
             dispatcher.utter_message(response="utter_senior_mode_on")
             slots.update({event["name"]: event["value"] for event in switch_on_events(tracker)})

@@ -43,10 +43,16 @@ def test_read_back_changes_only_in_senior_mode() -> None:
     assert read_back(uyghur, "139****5678") == "1 3 9، ****، 5 6 7 8"
 
 
-async def _validate_id(domain: dict, app_id: str, id_number: str, **slots: object) -> tuple[dict, list]:
+async def _validate_id(
+    domain: dict, app_id: str, id_number: str, history: list | None = None, **slots: object
+) -> tuple[dict, list]:
     base = {"application_id": app_id, "name": "张秀英", "requested_slot": "id_number", **slots}
     tracker = make_tracker(
-        text=id_number, slots=base, new_slots={"id_number": id_number}, active_loop="identity_form"
+        text=id_number,
+        slots=base,
+        new_slots={"id_number": id_number},
+        active_loop="identity_form",
+        history=history,
     )
     dispatcher = CollectingDispatcher()
     events = await ValidateIdentityForm().run(dispatcher, tracker, domain)
@@ -61,6 +67,11 @@ def test_an_id_of_60_or_more_switches_senior_mode_on(backend: httpx.AsyncClient,
         assert said == ["utter_senior_mode_on"] and slots["id_masked"] == "1101**********002X"
 
         slots, said = await _validate_id(domain, app_id, ADULT_ID)
+        assert "senior_mode" not in slots and said == []
+
+        # A user who switched it off earlier keeps it off: the age alone does not override their choice.
+        switched_off = [{"event": "slot", "name": "senior_mode", "value": False}]
+        slots, said = await _validate_id(domain, app_id, SENIOR_ID, history=switched_off)
         assert "senior_mode" not in slots and said == []
 
         # The read-back question that follows groups the masked digits.
