@@ -42,10 +42,12 @@ def asks_for_senior_mode(tracker: Tracker, intent: str | None) -> bool:
 
 
 def opted_out(tracker: Tracker) -> bool:
-    """The user switched senior mode off in this conversation ("正常说就行"): the ID's age then no longer
-    switches it back on by itself (asking to slow down or repeat still does)."""
+    """The user switched senior mode off in this conversation ("正常说就行", answered with
+    utter_senior_mode_off): the ID's age then no longer switches it back on by itself (asking to slow down
+    or repeat still does)."""
     return any(
-        event.get("event") == "slot" and event.get("name") == "senior_mode" and event.get("value") is False
+        event.get("event") == "bot"
+        and (event.get("metadata") or {}).get("utter_action") == "utter_senior_mode_off"
         for event in tracker.events
     )
 

@@ -70,7 +70,10 @@ def test_an_id_of_60_or_more_switches_senior_mode_on(backend: httpx.AsyncClient,
         assert "senior_mode" not in slots and said == []
 
         # A user who switched it off earlier keeps it off: the age alone does not override their choice.
-        switched_off = [{"event": "slot", "name": "senior_mode", "value": False}]
+        switched_off = [
+            {"event": "bot", "text": "好的", "metadata": {"utter_action": "utter_senior_mode_off"}},
+            {"event": "slot", "name": "senior_mode", "value": False},
+        ]
         slots, said = await _validate_id(domain, app_id, SENIOR_ID, history=switched_off)
         assert "senior_mode" not in slots and said == []
 
