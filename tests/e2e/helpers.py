@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import os
 import random
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -84,3 +85,14 @@ def connect_hotline(base_url: str) -> Any:
     token = os.environ.get("TWILIO_AUTH_TOKEN", "")
     headers = {"X-Twilio-Signature": compute_signature(token, url)} if token else {}
     return websockets.connect(url, extra_headers=headers, max_size=None)
+
+
+def files_holding(folder: Path, secrets: dict[str, str]) -> list[str]:
+    """ "<label> in <file>" for every file under `folder` (databases, logs, recordings) whose bytes contain
+    one of the raw `secrets` ({label: value}): what a search of the disk for personal data would find."""
+    found = []
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        content = path.read_bytes()
+        where = path.relative_to(folder)
+        found += [f"{label} in {where}" for label, raw in secrets.items() if raw.encode() in content]
+    return found
