@@ -33,6 +33,12 @@ def write_new_secret(path: Path, text: str) -> bool:
     return True
 
 
+def sandbox_mode_from_env(env: Mapping[str, str]) -> bool:
+    """SANDBOX_MODE: on unless set to a false value (every service reads it the same way)."""
+    raw = env.get("SANDBOX_MODE", "")
+    return _bool(raw, "SANDBOX_MODE") if raw.strip() else True
+
+
 def _bool(raw: str, name: str) -> bool:
     value = raw.strip().lower()
     if value in {"1", "true", "yes", "on"}:
@@ -114,8 +120,7 @@ class Settings:
         for var, (attr, minimum) in int_vars.items():
             if env.get(var, "").strip():
                 kwargs[attr] = _int(env[var], var, minimum)
-        if env.get("SANDBOX_MODE", "").strip():
-            kwargs["sandbox_mode"] = _bool(env["SANDBOX_MODE"], "SANDBOX_MODE")
+        kwargs["sandbox_mode"] = sandbox_mode_from_env(env)
         return cls(**kwargs)  # type: ignore[arg-type]
 
     def with_overrides(self, **changes: object) -> Settings:

@@ -20,6 +20,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 from starlette.datastructures import Headers
 
+from backend.config import sandbox_mode_from_env
+
 log = logging.getLogger("voice.hotline")
 SIGNATURE_HEADER = "x-twilio-signature"
 DEFAULT_PORTS = {"https": 443, "wss": 443, "http": 80, "ws": 80}
@@ -49,16 +51,11 @@ def is_valid(auth_token: str, url: str, signature: str, params: Mapping[str, str
     )
 
 
-def _sandbox_mode(value: str) -> bool:
-    # The backend's SANDBOX_MODE: on unless explicitly switched off.
-    return value.strip().lower() not in ("0", "false", "no", "off")
-
-
 @dataclass(frozen=True)
 class HotlineGuard:
     auth_token: str = field(default_factory=lambda: os.environ.get("TWILIO_AUTH_TOKEN", ""))
     public_url: str = field(default_factory=lambda: os.environ.get("HOTLINE_PUBLIC_URL", ""))
-    sandbox: bool = field(default_factory=lambda: _sandbox_mode(os.environ.get("SANDBOX_MODE", "")))
+    sandbox: bool = field(default_factory=lambda: sandbox_mode_from_env(os.environ))
 
     @property
     def status(self) -> str:
