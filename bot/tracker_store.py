@@ -39,12 +39,13 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
         await self.stream_events(tracker)
         with self.session_scope() as session:
             new_events = list(self._additional_events(session, tracker))
-            erase = conversations_to_erase(event.as_dict() for event in new_events)
+            serialised = [event.as_dict() for event in new_events]  # once: every turn passes here
+            erase = conversations_to_erase(serialised)
             if erase:
                 self._erase(session, tracker, erase)
                 return
             stored = redact_events(
-                [event.as_dict() for event in new_events],
+                serialised,
                 self.sealed_slots,
                 self.vault.encrypt,
                 known_names=[tracker.get_slot(slot) for slot in NAME_SLOTS if slot in self.sealed_slots],
