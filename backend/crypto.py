@@ -59,9 +59,13 @@ class Vault:
     """Encryption and look-up digests under keys derived from the master key for one purpose (the backend's
     fields, the conversation store's slots), so no two uses share a key."""
 
+    # The backend's fields keep the digest key name they were first derived with: stored digests stay valid.
+    _DIGEST_INFO = {"backend-field": b"backend-lookup-digest"}
+
     def __init__(self, master_key: bytes, purpose: str = "backend-field") -> None:
         self._fernet = Fernet(base64.urlsafe_b64encode(_derive(master_key, f"{purpose}-encryption".encode())))
-        self._mac_key = _derive(master_key, f"{purpose.removesuffix('-field')}-lookup-digest".encode())
+        digest_info = self._DIGEST_INFO.get(purpose, f"{purpose}-lookup-digest".encode())
+        self._mac_key = _derive(master_key, digest_info)
 
     def encrypt(self, value: str) -> str:
         return self._fernet.encrypt(value.encode("utf-8")).decode("ascii")
