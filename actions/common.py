@@ -111,7 +111,7 @@ class StageValidation(FormValidationAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         """Validate; if the backend fails unexpectedly, undo this turn's values and ask again."""
-        from actions.senior import intercept  # senior imports this module
+        from actions.intercept import intercept  # it imports this module
 
         try:
             handled = await intercept(dispatcher, tracker)

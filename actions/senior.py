@@ -133,18 +133,3 @@ async def book_video_witness(dispatcher: CollectingDispatcher, tracker: Tracker)
         response="utter_video_booked", slot_time=slot_time, appointment_id=booked["appointment_id"]
     )
     return [SlotSet("video_appointment", booked["appointment_id"])]
-
-
-async def intercept(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType] | None:
-    """Messages about the conversation itself that no step may read as its answer: "normal speed is fine"
-    and choosing the video-witness appointment. None when the message is neither.
-
-    The events always set a slot, even to its current value: that marks the message as handled for the
-    second validation a form runs in the same turn, and keeps the form from rejecting it.
-    """
-    if asks_for_normal_speed(tracker) and not set_this_turn(tracker, "senior_mode"):
-        dispatcher.utter_message(response="utter_senior_mode_off")
-        return [SlotSet(slot, False) for slot in MODE_SLOTS]
-    if wants_video_witness(tracker) and not set_this_turn(tracker, "video_appointment"):
-        return await book_video_witness(dispatcher, tracker)
-    return None

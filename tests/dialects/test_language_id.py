@@ -20,6 +20,10 @@ from dialects.language_id import identify, requested_language
         ("مەن پاي ھېساباتى ئاچماقچىمەن", "ug", None),
         ("men hésab achmaqchimen", "ug", None),
         ("ང་身份证ཡོད།", "bo", None),
+        # a Chinese name or bank in a Tibetan or Uyghur sentence does not make it Mandarin
+        ("ئىسمىم 热依汗古丽·艾买提", "ug", None),
+        ("ངའི་མིང་ལ་扎西德吉ཟེར།", "bo", None),
+        ("كارتام 中国农业银行نىڭ", "ug", None),
     ],
 )
 def test_clear_messages_are_identified_decisively(text: str, language: str, dialect: str | None) -> None:
@@ -60,7 +64,12 @@ def test_languages_without_replies_do_not_switch() -> None:
         ("可以讲广东话吗", "yue"),
         ("我要说普通话", "zh"),
         ("ئۇيغۇرچە سۆزلەڭ", "ug"),
+        ("خەنزۇچە سۆزلەپ بېرىڭ", "zh"),
+        ("རྒྱ་སྐད་ལ་ཤོད་རོགས།", "zh"),
         ("好的", None),
+        # a language's name alone is no request: "my Chinese name is …", "my Tibetan name"
+        ("مېنىڭ ئىسمىم ئايگۈل، خەنزۇچە ئىسمىم 阿依古丽", None),
+        ("我的藏文名字是扎西", None),
     ],
 )
 def test_explicit_requests_switch_language(text: str, language: str | None) -> None:
