@@ -10,8 +10,12 @@ from dialects.numbers import normalize_spoken_digits, option_from_text
 _DIGIT_RUN = re.compile(r"\d+[Xx]?")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _NAME_PREFIX = re.compile(r"^(?:我的?(?:名字|姓名)?(?:是|叫|为)|(?:名字|姓名)(?:是|叫|为|:|:)?|我叫|本人|叫)")
-_NAME_IN_SENTENCE = re.compile(r"(?:我叫|名字是|名字叫|姓名是|姓名|我是)\s*([\u4e00-\u9fff·]{2,8})")
-_NAME_OK = re.compile(r"^[\u4e00-\u9fff·]{2,12}$|^[A-Za-z][A-Za-z .'-]{1,40}$")
+# Han names: up to 8 characters, or the dotted names of many minorities (热依汗古丽·艾买提), up to 4 parts.
+_HAN_NAME = r"[\u4e00-\u9fff]{1,10}(?:·[\u4e00-\u9fff]{1,10}){1,3}|[\u4e00-\u9fff]{2,8}"
+_NAME_IN_SENTENCE = re.compile(rf"(?:我叫|名字是|名字叫|姓名是|姓名|我是)\s*({_HAN_NAME})")
+_NAME_OK = re.compile(rf"^(?:{_HAN_NAME}|[\u4e00-\u9fff]{{2,12}})$|^[A-Za-z][A-Za-z .'-]{{1,40}}$")
+_DOTS = str.maketrans("•・．", "···")
+_CLAUSE_BREAK = re.compile(r"[،,，。;；!?！？؟\n]|།")
 _FILLER = re.compile(r"[\s,。,.!!??、\"“”'‘’]|^(?:嗯|呃|那个|好的)+")
 
 
@@ -55,6 +59,49 @@ def clean_name(text: str) -> str | None:
     candidate = found.group(1) if found else _FILLER.sub("", text)
     candidate = _NAME_PREFIX.sub("", candidate)
     return candidate if _NAME_OK.match(candidate) else None
+
+
+def _chinese_name(said: str, tagged: list[str]) -> str | None:
+    """The Han name the NLU tagged, dotted parts joined again ("阿依古丽" + "麦麦提" → "阿依古丽·麦麦提")."""
+    pieces = [t for t in dict.fromkeys(tagged) if _HAN.search(t)]
+    text = said.translate(_DOTS)
+    for name in pieces:
+        while joined := next((j for p in pieces for j in (f"{name}·{p}", f"{p}·{name}") if j in text), None):
+            name = joined
+        if found := clean_name(name):
+            return found
+    return None
+
+
+def _script_name_around(text: str, part: str) -> str | None:
+    """The Tibetan/Uyghur-script name around ``part``: its clause without the "my name is" frame."""
+    for clause in _CLAUSE_BREAK.split(text):
+        if part in clause:
+            framed = script_name(clause)
+            if framed and part in framed:
+                return framed
+    return script_name(part)
+
+
+def name_from_message(tagged: list[str], understood: str, said: str) -> str | None:
+    """The user's name from the pieces the NLU tagged (best first), the normalised text and the raw text.
+
+    A Tibetan or Uyghur name given together with the Chinese name on the ID card ("مېنىڭ ئىسمىم ئايگۈل مەمەت،
+    خەنزۇچە ئىسمىم 阿依古丽·麦麦提") keeps both, the user's own script first; either alone is enough.
+    """
+    script = next(
+        (n for n in (_script_name_around(said, t) for t in tagged if not _HAN.search(t)) if n), None
+    )
+    chinese = _chinese_name(said, tagged)
+    if script and chinese:
+        return f"{script} {chinese}"
+    name = chinese or next((found for found in map(clean_name, [*tagged, understood]) if found), None)
+    # Tibetan/Uyghur names are often tagged only in part (བསྟན་འཛིན of བསྟན་འཛིན་ནོར་བུ): the whole name
+    # around the tagged part, once the "my name is …" frame is gone, is the better answer.
+    framed = script_name(said)
+    if framed and name and name in framed:
+        return framed
+    return name
 
 
 def option_answer(text: str, options: list[str]) -> int | None:

@@ -12,9 +12,8 @@ from actions import backend
 from actions.asking import AskAction
 from actions.backend import BackendError
 from actions.common import StageValidation, is_fresh, latest_text, understood_text
-from actions.parsing import clean_name, digit_runs, find_id_number
+from actions.parsing import digit_runs, find_id_number, name_from_message
 from actions.senior import SENIOR_AGE, is_senior, opted_out, read_back, switch_on_events
-from dialects.names import script_name
 
 
 class AskName(AskAction):
@@ -64,16 +63,10 @@ class ValidateIdentityForm(StageValidation):
     ) -> dict[str, Any]:
         # DIET may tag stray tokens as names (Rasa keeps the last one): fall back to every name entity
         # in the message, then to the sentence itself ("我叫张三,身份证号…").
-        candidates = [str(value)] + [
+        tagged = [str(value)] + [
             str(e["value"]) for e in tracker.latest_message.get("entities", []) if e.get("entity") == "name"
         ]
-        candidates.append(understood_text(tracker))
-        name = next((found for found in map(clean_name, candidates) if found), None)
-        # Tibetan/Uyghur names are often tagged only in part (བསྟན་འཛིན of བསྟན་འཛིན་ནོར་བུ): the whole name
-        # around the tagged part, once the "my name is …" frame is gone, is the better answer.
-        framed = script_name(latest_text(tracker))
-        if framed and name and name in framed:
-            name = framed
+        name = name_from_message(tagged, understood_text(tracker), latest_text(tracker))
         if name is None:
             return self.reject(dispatcher, tracker, "name", "utter_invalid_name")
         return {"name": name}

@@ -91,6 +91,8 @@ def redact_events(
     are passed through ``seal`` (JSON-encoded first) instead. ``known_names``: names given in earlier turns
     (Rasa copies slot values into each reply's metadata)."""
     names = {n for n in known_names if isinstance(n, str) and len(n) >= 2}
+    # a name in two scripts ("ئايگۈل مەمەت 阿依古丽·麦麦提") is also said one part at a time
+    names |= {part for n in names for part in re.split(r"[\s·]+", n) if len(part) >= 2}
     names |= {to_simplified(n) for n in names}
     for event in events:
         names |= names_in(event)

@@ -27,6 +27,9 @@ DATA_FILE = Path(__file__).resolve().parent / "data" / "language_id.yml"
 DEFAULT_LANGUAGE = "zh"
 CONVERSATION_LANGUAGES = ("zh", "yue", "bo", "ug")
 _MIN_HAN_FOR_MANDARIN = 3
+# Han inside a Tibetan or Uyghur message is a Chinese name, bank or region ("ئىسمىم 热依汗古丽·艾买提"): one
+# word of the minority script (this many letters) decides, even when the Han characters outnumber it.
+_MIN_SCRIPT_WORD = 4
 _LATIN_WORD = re.compile(r"[A-Za-zÀ-ɏ']+")
 
 
@@ -107,6 +110,10 @@ def _langdetect(text: str) -> str | None:
     return best.lang if best.prob >= 0.9 else None
 
 
+def _outweighs_han(letters: int, han: int) -> bool:
+    return letters >= _MIN_SCRIPT_WORD or (letters > 0 and letters >= han)
+
+
 def identify(text: str, languages: tuple[str, ...] = CONVERSATION_LANGUAGES) -> LanguageGuess:
     """The language of ``text``; decisive only for languages in ``languages`` (those the assistant speaks)."""
     requested = requested_language(text)
@@ -114,9 +121,9 @@ def identify(text: str, languages: tuple[str, ...] = CONVERSATION_LANGUAGES) -> 
         dialect = (_data().get("language_dialects") or {}).get(requested)
         return LanguageGuess(requested, dialect, requested in languages)
     scripts = count_scripts(text)
-    if scripts[TIBETAN] and scripts[TIBETAN] >= scripts[HAN]:
+    if _outweighs_han(scripts[TIBETAN], scripts[HAN]):
         return LanguageGuess("bo", None, "bo" in languages)
-    if scripts[ARABIC] >= 2 and scripts[ARABIC] >= scripts[HAN]:
+    if scripts[ARABIC] >= 2 and _outweighs_han(scripts[ARABIC], scripts[HAN]):
         return LanguageGuess("ug", None, "ug" in languages)
     if scripts[HAN]:
         return _chinese(text, load_dialects())

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from actions.parsing import clean_name, find_card, find_id_number, find_phone, find_sms_code, option_answer
+from actions.parsing import (
+    clean_name,
+    find_card,
+    find_id_number,
+    find_phone,
+    find_sms_code,
+    name_from_message,
+    option_answer,
+)
 
 OPTIONS = ["没有投资经验", "不到1年", "1到3年", "3年以上"]
 
@@ -18,12 +26,39 @@ OPTIONS = ["没有投资经验", "不到1年", "1到3年", "3年以上"]
         ("姓名:司马光", "司马光"),
         ("我叫王建国,身份证号110101198506120019", "王建国"),
         ("嗯 李四", "李四"),
+        ("我叫热依汗古丽·艾买提", "热依汗古丽·艾买提"),  # dotted minority names may be longer than 8
+        ("我叫阿卜杜热合曼·买买提·艾力", "阿卜杜热合曼·买买提·艾力"),
         ("12345", None),
         ("你", None),
     ],
 )
 def test_clean_name(text: str, expected: str | None) -> None:
     assert clean_name(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("tagged", "said", "expected"),
+    [
+        # the Chinese name on the ID card is optional; given with the own-script name, both are kept
+        (
+            ["麦麦提", "ئايگۈل مەمەت", "阿依古丽", "麦麦提"],  # Rasa's slot value (the last) comes first
+            "مېنىڭ ئىسمىم ئايگۈل مەمەت، خەنزۇچە ئىسمىم 阿依古丽·麦麦提",
+            "ئايگۈل مەمەت 阿依古丽·麦麦提",
+        ),
+        (
+            ["扎西德吉", "བཀྲ་ཤིས"],
+            "ངའི་མིང་ལ་བཀྲ་ཤིས་བདེ་སྐྱིད་ཟེར། རྒྱ་ཡིག་ཏུ་扎西德吉",
+            "བཀྲ་ཤིས་བདེ་སྐྱིད 扎西德吉",
+        ),
+        (["ئايگۈل"], "مېنىڭ ئىسمىم ئايگۈل مەمەت", "ئايگۈل مەمەت"),  # tagged in part, the whole name
+        (["热依汗古丽·艾买提"], "ئىسمىم 热依汗古丽·艾买提", "热依汗古丽·艾买提"),
+        (["张三"], "我叫张三身份证号110101198506120019", "张三"),  # never widened into the next words
+        (["阿依古丽", "麦麦提"], "我叫阿依古丽•麦麦提", "阿依古丽·麦麦提"),  # any dot the keyboard makes
+        ([], "我叫王芳", "王芳"),  # nothing tagged: the sentence itself
+    ],
+)
+def test_name_from_message(tagged: list[str], said: str, expected: str | None) -> None:
+    assert name_from_message(tagged, said, said) == expected
 
 
 def test_numbers_in_words_and_digits() -> None:

@@ -79,6 +79,17 @@ def test_a_name_from_an_earlier_turn_is_redacted_in_reply_metadata() -> None:
     assert stored["metadata"] == {"name": "«name»", "phone_masked": "138****5678"}
 
 
+def test_a_name_in_two_scripts_is_redacted_whole_and_by_part() -> None:
+    name = "ئايگۈل مەمەت 阿依古丽·麦麦提"
+    replies = [
+        {"event": "bot", "text": f"ئىسىم: {name}", "metadata": {"name": name}},
+        {"event": "bot", "text": "阿依古丽·麦麦提, ئايگۈل خانىم", "data": {}},
+    ]
+    stored = redact_events(replies, known_names=[name])
+    assert stored[0]["text"] == "ئىسىم: «name»" and stored[0]["metadata"] == {"name": "«name»"}
+    assert stored[1]["text"] == "«name»·«name», «name» خانىم"
+
+
 def test_a_sealed_value_that_cannot_be_opened_is_empty_not_an_error() -> None:
     from bot.redaction import unseal_events
 
