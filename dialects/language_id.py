@@ -12,6 +12,7 @@ answers ("好", "1", "OK") are not: a Cantonese speaker answering "好" keeps be
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -30,6 +31,7 @@ _MIN_HAN_FOR_MANDARIN = 3
 # Han inside a Tibetan or Uyghur message is a Chinese name, bank or region ("ئىسمىم 热依汗古丽·艾买提"): one
 # word of the minority script (this many letters) decides, even when the Han characters outnumber it.
 _MIN_SCRIPT_WORD = 4
+_MIN_ULY_STEM = 5  # shorter known words (men, siz, bir) start too many words of other languages
 _LATIN_WORD = re.compile(r"[A-Za-zÀ-ɏ']+")
 
 
@@ -88,8 +90,7 @@ def _chinese(text: str, dialects: dict[str, Dialect]) -> LanguageGuess:
 
 def _latin(text: str, languages: tuple[str, ...]) -> LanguageGuess:
     words = [w.lower() for w in _LATIN_WORD.findall(text)]
-    uyghur_words = set(_data().get("uyghur_latin_words") or [])
-    if sum(word in uyghur_words for word in words) >= 2:
+    if sum(map(_is_uyghur_latin, words)) >= 2:
         return LanguageGuess("ug", None, "ug" in languages)
     if len(words) < int(_data().get("min_latin_words", 3)):
         return LanguageGuess(DEFAULT_LANGUAGE)
@@ -97,6 +98,24 @@ def _latin(text: str, languages: tuple[str, ...]) -> LanguageGuess:
     if detected is None:
         return LanguageGuess(DEFAULT_LANGUAGE)
     return LanguageGuess(detected, None, detected in languages)
+
+
+def _plain(word: str) -> str:
+    """Without accents: people often type ULY's é, ö, ü as e, o, u."""
+    return "".join(c for c in unicodedata.normalize("NFD", word.lower()) if not unicodedata.combining(c))
+
+
+@lru_cache(maxsize=1)
+def _uyghur_latin_words() -> tuple[frozenset[str], tuple[str, ...]]:
+    words = frozenset(_plain(w) for w in _data().get("uyghur_latin_words") or [])
+    return words, tuple(w for w in words if len(w) >= _MIN_ULY_STEM)
+
+
+def _is_uyghur_latin(word: str) -> bool:
+    """A known ULY word, or one of them with suffixes (Uyghur is agglutinative: hésabat → hésabatni)."""
+    words, stems = _uyghur_latin_words()
+    plain = _plain(word)
+    return plain in words or plain.startswith(stems)
 
 
 def _langdetect(text: str) -> str | None:

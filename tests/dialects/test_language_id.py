@@ -19,6 +19,8 @@ from dialects.language_id import identify, requested_language
         ("བཀྲ་ཤིས་བདེ་ལེགས། ང་ཚོང་རྐང་གི་རྩིས་ཐོ་ཞིག་ཁ་ཕྱེ་འདོད།", "bo", None),
         ("مەن پاي ھېساباتى ئاچماقچىمەن", "ug", None),
         ("men hésab achmaqchimen", "ug", None),
+        ("hésabatni échishni xalaymen", "ug", None),  # known words with suffixes
+        ("hesabat echishni bashlayli", "ug", None),  # and typed without ULY's accents
         ("ང་身份证ཡོད།", "bo", None),
         # a Chinese name or bank in a Tibetan or Uyghur sentence does not make it Mandarin
         ("ئىسمىم 热依汗古丽·艾买提", "ug", None),
