@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from dialects.chinese import to_simplified
 from dialects.names import script_name
 from dialects.numbers import normalize_spoken_digits, option_from_text
 
@@ -13,6 +14,12 @@ _NAME_PREFIX = re.compile(r"^(?:我的?(?:名字|姓名)?(?:是|叫|为)|(?:名�
 # Han names: up to 8 characters, or the dotted names of many minorities (热依汗古丽·艾买提), up to 4 parts.
 _HAN_NAME = r"[\u4e00-\u9fff]{1,10}(?:·[\u4e00-\u9fff]{1,10}){1,3}|[\u4e00-\u9fff]{2,8}"
 _NAME_IN_SENTENCE = re.compile(rf"(?:我叫|名字是|名字叫|姓名是|姓名|我是)\s*({_HAN_NAME})")
+# "我叫孟庆山" as a whole clause: the name is everything after the frame (2–4 characters, or dotted).
+_WHOLE_CLAUSE_NAME = re.compile(
+    r"(?:(?:我的?)?(?:名字|姓名)(?:是|叫|:|：)?|我叫|我是)\s*"
+    r"([\u4e00-\u9fff]{1,10}(?:·[\u4e00-\u9fff]{1,10}){1,3}|[\u4e00-\u9fff]{2,4}?)"
+    r"(?:[啊呀吧呢哈嘛]|$)"
+)
 _NAME_OK = re.compile(rf"^(?:{_HAN_NAME}|[\u4e00-\u9fff]{{2,12}})$|^[A-Za-z][A-Za-z .'-]{{1,40}}$")
 _DOTS = str.maketrans("•・．", "···")
 _CLAUSE_BREAK = re.compile(r"[،,，。;；!?！？؟\n]|།")
@@ -83,6 +90,23 @@ def _script_name_around(text: str, part: str) -> str | None:
     return script_name(part)
 
 
+def _whole_han_name(tagged: str, understood: str, said: str) -> str:
+    """DIET sometimes tags a name short of its last character ("孟庆" of "俺叫孟庆山"): when a clause is just
+    "my name is" and the name, the whole name after the frame, in the characters the user wrote."""
+    for clause in _CLAUSE_BREAK.split(understood):
+        found = _WHOLE_CLAUSE_NAME.fullmatch(clause.strip())
+        if not found or not found.group(1).startswith(to_simplified(tagged.split("·")[0])):
+            continue
+        whole = found.group(1)
+        for start in range(
+            len(said) - len(whole) + 1
+        ):  # back to the user's own (e.g. traditional) characters
+            if to_simplified(said[start : start + len(whole)]) == whole:
+                return said[start : start + len(whole)]
+        return whole
+    return tagged
+
+
 def name_from_message(tagged: list[str], understood: str, said: str) -> str | None:
     """The user's name from the pieces the NLU tagged (best first), the normalised text and the raw text.
 
@@ -95,6 +119,8 @@ def name_from_message(tagged: list[str], understood: str, said: str) -> str | No
     chinese = _chinese_name(said, tagged)
     if script and chinese:
         return f"{script} {chinese}"
+    if chinese:
+        chinese = _whole_han_name(chinese, understood, said)
     name = chinese or next((found for found in map(clean_name, [*tagged, understood]) if found), None)
     # Tibetan/Uyghur names are often tagged only in part (བསྟན་འཛིན of བསྟན་འཛིན་ནོར་བུ): the whole name
     # around the tagged part, once the "my name is …" frame is gone, is the better answer.

@@ -61,6 +61,22 @@ def test_name_from_message(tagged: list[str], said: str, expected: str | None) -
     assert name_from_message(tagged, said, said) == expected
 
 
+@pytest.mark.parametrize(
+    ("tagged", "understood", "said", "expected"),
+    [
+        (["孟庆"], "我叫孟庆山", "俺叫孟庆山", "孟庆山"),  # tagged one character short
+        (["黃慧"], "我的名字是黄慧珊", "我個名係黃慧珊", "黃慧珊"),  # in the characters the user wrote
+        (["孟庆山"], "我叫孟庆山啊", "我叫孟庆山啊", "孟庆山"),  # a closing particle is not part of it
+        (["张三"], "我叫张三身份证号110101198506120019", "同", "张三"),  # more follows: as tagged
+        (["王芳"], "王芳,我是学生", "王芳,我是学生", "王芳"),  # another clause's 我是 is no name
+    ],
+)
+def test_a_name_tagged_short_is_completed_from_its_clause(
+    tagged: list[str], understood: str, said: str, expected: str
+) -> None:
+    assert name_from_message(tagged, understood, said) == expected
+
+
 def test_numbers_in_words_and_digits() -> None:
     assert find_phone("我的手机是幺三八 幺二三四 五六七八") == "13812345678"
     assert find_phone("12345") is None

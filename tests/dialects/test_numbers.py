@@ -132,6 +132,9 @@ def test_offsets_map_onto_normalised_text() -> None:
         ("我选择第3个选项", 3),
         ("我的答案是D", 4),
         ("我觉得第二个比较好", 2),
+        ("B呗", 2),  # the closing particles of the dialects: Northeastern 呗/嗷, Sichuanese 噻/撒
+        ("第一个噻", 1),
+        ("C嗷", 3),
     ],
 )
 def test_option_from_text(text: str, expected: int) -> None:

@@ -145,6 +145,26 @@ SICHUANESE_SENIOR = Persona(
     submit="莫得问题，提交嘛",
 )
 
+NORTHEASTERN = Persona(
+    language="zh",
+    channel="app",
+    birth="19900709",
+    region="210102",
+    open="你好，俺想整个炒股的账户，咋整啊",
+    consent="嗯呐，同意",
+    phone=lambda p: f"俺手机号{p}",
+    name="俺叫孟庆山",
+    name_shown="孟庆山",
+    id_number=lambda n: f"身份证号{n}",
+    confirm="对，没毛病",
+    liveness_done="整完了",
+    risk_answers=["B", "第二个", "2", "B呗", "B"],
+    risk_level="C2",
+    sign="行，俺同意，签吧",
+    card=lambda c: f"卡号{c}",
+    submit="嗯呐，提交吧",
+)
+
 TIBETAN_USER = Persona(
     language="bo",
     channel="app",
@@ -195,6 +215,10 @@ def test_a_sichuanese_senior_opens_an_account(client: httpx.Client) -> None:
     user = open_account(client, SICHUANESE_SENIOR)
     assert user.last["senior_mode"] is True
     assert user.state["risk_level"] == "C1"
+
+
+def test_a_northeastern_user_opens_an_account(client: httpx.Client) -> None:
+    open_account(client, NORTHEASTERN)
 
 
 def test_a_tibetan_user_opens_an_account_in_tibetan(client: httpx.Client) -> None:
