@@ -1,4 +1,5 @@
-"""Mandarin NLU data: every contract intent covered, a clean held-out split, entity ownership respected."""
+"""NLU data: every contract intent covered in every variety, held-out splits that no training folder
+shares an example with, entity ownership respected."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ pytest.importorskip("rasa")
 from rasa.shared.nlu.training_data.loading import load_data  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
-ZH = ROOT / "nlu_data" / "zh"
+NLU_DATA = ROOT / "nlu_data"
+ZH = NLU_DATA / "zh"
+VARIETIES = sorted(p.name for p in NLU_DATA.iterdir() if (p / "test").is_dir())
 INTENTS = {
     "greet",
     "goodbye",
@@ -75,9 +78,27 @@ def test_held_out_covers_every_intent(test) -> None:
     assert not thin, f"fewer than 12 held-out examples: {thin}"
 
 
-def test_held_out_shares_no_example_with_training(train, test) -> None:
-    seen = {m.get("text").strip() for m in train.intent_examples}
-    shared = [m.get("text") for m in test.intent_examples if m.get("text").strip() in seen]
+@pytest.fixture(scope="module")
+def every_training_text() -> set[str]:
+    """The model trains on every variety's folder at once: a held-out example must be in none of them."""
+    return {
+        m.get("text").strip()
+        for variety in VARIETIES
+        for m in load_data(str(NLU_DATA / variety / "train"), "zh").intent_examples
+    }
+
+
+@pytest.mark.parametrize("variety", VARIETIES)
+def test_every_variety_covers_every_intent(variety: str) -> None:
+    for split in ("train", "test"):
+        intents = {m.get("intent") for m in load_data(str(NLU_DATA / variety / split), "zh").intent_examples}
+        assert intents == INTENTS, (split, INTENTS ^ intents)
+
+
+@pytest.mark.parametrize("variety", VARIETIES)
+def test_held_out_shares_no_example_with_training(variety: str, every_training_text: set[str]) -> None:
+    held_out = load_data(str(NLU_DATA / variety / "test"), "zh").intent_examples
+    shared = [m.get("text") for m in held_out if m.get("text").strip() in every_training_text]
     assert not shared
 
 
