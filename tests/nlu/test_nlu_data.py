@@ -3,6 +3,7 @@ shares an example with, entity ownership respected."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -78,11 +79,16 @@ def test_held_out_covers_every_intent(test) -> None:
     assert not thin, f"fewer than 12 held-out examples: {thin}"
 
 
+def _bare(text: str) -> str:
+    """Spaces and punctuation (Chinese, Tibetan, Arabic) do not make an example new."""
+    return re.sub(r"[\s།་،؟,.!?，。！？、]+", "", text)
+
+
 @pytest.fixture(scope="module")
 def every_training_text() -> set[str]:
     """The model trains on every variety's folder at once: a held-out example must be in none of them."""
     return {
-        m.get("text").strip()
+        _bare(m.get("text"))
         for variety in VARIETIES
         for m in load_data(str(NLU_DATA / variety / "train"), "zh").intent_examples
     }
@@ -98,7 +104,7 @@ def test_every_variety_covers_every_intent(variety: str) -> None:
 @pytest.mark.parametrize("variety", VARIETIES)
 def test_held_out_shares_no_example_with_training(variety: str, every_training_text: set[str]) -> None:
     held_out = load_data(str(NLU_DATA / variety / "test"), "zh").intent_examples
-    shared = [m.get("text") for m in held_out if m.get("text").strip() in every_training_text]
+    shared = [m.get("text") for m in held_out if _bare(m.get("text")) in every_training_text]
     assert not shared
 
 
