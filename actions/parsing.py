@@ -21,6 +21,7 @@ _WHOLE_CLAUSE_NAME = re.compile(
     r"(?:[啊呀吧呢哈嘛]|$)"
 )
 _NAME_OK = re.compile(rf"^(?:{_HAN_NAME}|[\u4e00-\u9fff]{{2,12}})$|^[A-Za-z][A-Za-z .'-]{{1,40}}$")
+_HAN_PART = r"[\u4e00-\u9fff]{1,10}"
 _DOTS = str.maketrans("•・．", "···")
 _CLAUSE_BREAK = re.compile(r"[،,，。;；!?！？؟\n]|།")
 _FILLER = re.compile(r"[\s,。,.!!??、\"“”'‘’]|^(?:嗯|呃|那个|好的)+")
@@ -75,6 +76,9 @@ def _chinese_name(said: str, tagged: list[str]) -> str | None:
     for name in pieces:
         while joined := next((j for p in pieces for j in (f"{name}·{p}", f"{p}·{name}") if j in text), None):
             name = joined
+        # a part left untagged next to a '·' still belongs to the name ("我叫" before it is cleaned off)
+        if around := re.search(rf"(?:{_HAN_PART}·)*{re.escape(name)}(?:·{_HAN_PART})*", text):
+            name = around.group(0)
         if found := clean_name(name):
             return found
     return None

@@ -54,6 +54,9 @@ def test_clean_name(text: str, expected: str | None) -> None:
         (["热依汗古丽·艾买提"], "ئىسمىم 热依汗古丽·艾买提", "热依汗古丽·艾买提"),
         (["张三"], "我叫张三身份证号110101198506120019", "张三"),  # never widened into the next words
         (["阿依古丽", "麦麦提"], "我叫阿依古丽•麦麦提", "阿依古丽·麦麦提"),  # any dot the keyboard makes
+        (["阿依古丽"], "ئىسمىم 阿依古丽·麦麦提", "阿依古丽·麦麦提"),  # a part left untagged
+        (["麦麦提"], "我叫阿依古丽·麦麦提", "阿依古丽·麦麦提"),
+        (["陈大文"], "我叫陳大文", "陈大文"),  # tagged in the normalised text only: as tagged
         ([], "我叫王芳", "王芳"),  # nothing tagged: the sentence itself
     ],
 )
