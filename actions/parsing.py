@@ -11,17 +11,18 @@ from dialects.numbers import normalize_spoken_digits, option_from_text
 _DIGIT_RUN = re.compile(r"\d+[Xx]?")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _NAME_PREFIX = re.compile(r"^(?:我的?(?:名字|姓名)?(?:是|叫|为)|(?:名字|姓名)(?:是|叫|为|:|:)?|我叫|本人|叫)")
+_HAN_PART = r"[\u4e00-\u9fff]{1,10}"
 # Han names: up to 8 characters, or the dotted names of many minorities (热依汗古丽·艾买提), up to 4 parts.
-_HAN_NAME = r"[\u4e00-\u9fff]{1,10}(?:·[\u4e00-\u9fff]{1,10}){1,3}|[\u4e00-\u9fff]{2,8}"
+_DOTTED_NAME = rf"{_HAN_PART}(?:·{_HAN_PART}){{1,3}}"
+_HAN_NAME = rf"{_DOTTED_NAME}|[\u4e00-\u9fff]{{2,8}}"
 _NAME_IN_SENTENCE = re.compile(rf"(?:我叫|名字是|名字叫|姓名是|姓名|我是)\s*({_HAN_NAME})")
 # "我叫孟庆山" as a whole clause: the name is everything after the frame (2–4 characters, or dotted).
 _WHOLE_CLAUSE_NAME = re.compile(
     r"(?:(?:我的?)?(?:名字|姓名)(?:是|叫|:|：)?|我叫|我是)\s*"
-    r"([\u4e00-\u9fff]{1,10}(?:·[\u4e00-\u9fff]{1,10}){1,3}|[\u4e00-\u9fff]{2,4}?)"
+    rf"({_DOTTED_NAME}|[\u4e00-\u9fff]{{2,4}}?)"
     r"(?:[啊呀吧呢哈嘛]|$)"
 )
 _NAME_OK = re.compile(rf"^(?:{_HAN_NAME}|[\u4e00-\u9fff]{{2,12}})$|^[A-Za-z][A-Za-z .'-]{{1,40}}$")
-_HAN_PART = r"[\u4e00-\u9fff]{1,10}"
 _DOTS = str.maketrans("•・．", "···")
 _CLAUSE_BREAK = re.compile(r"[،,，。;；!?！？؟\n]|།")
 _FILLER = re.compile(r"[\s,。,.!!??、\"“”'‘’]|^(?:嗯|呃|那个|好的)+")
@@ -102,9 +103,8 @@ def _whole_han_name(tagged: str, understood: str, said: str) -> str:
         if not found or not found.group(1).startswith(to_simplified(tagged.split("·")[0])):
             continue
         whole = found.group(1)
-        for start in range(
-            len(said) - len(whole) + 1
-        ):  # back to the user's own (e.g. traditional) characters
+        # back to the characters the user wrote (traditional ones, say)
+        for start in range(len(said) - len(whole) + 1):
             if to_simplified(said[start : start + len(whole)]) == whole:
                 return said[start : start + len(whole)]
         return whole
