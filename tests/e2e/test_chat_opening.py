@@ -124,11 +124,7 @@ def test_detours_keep_the_place(client: httpx.Client) -> None:
 
 def test_resume_in_a_new_conversation_after_verifying_the_same_phone(client: httpx.Client) -> None:
     first = Conversation(client)
-    first.say("我想开户")
-    first.say("同意")
-    phone = unique_phone()
-    first.say(phone)
-    first.say(first.sms_code(phone))
+    phone = first.verify_phone()
     first.say(f"我叫周杰,身份证号{resident_id('19790118')}")
     first.say("对")
     first.say("好了")
@@ -137,10 +133,7 @@ def test_resume_in_a_new_conversation_after_verifying_the_same_phone(client: htt
     assert "保存" in first.text
 
     later = Conversation(client)  # another day, another device: a new conversation
-    later.say("继续开户")
-    later.say("同意")
-    later.say(phone)
-    later.say(later.sms_code(phone))
+    later.verify_phone(phone, opening=("继续开户", "同意"))
     assert "之前" in later.text
     assert later.state["application_id"] == first.state["application_id"]
     assert (later.state["stage"], later.state["step"]) == (3, "risk_q1")

@@ -79,10 +79,7 @@ def test_delete_my_data_erases_every_store(
 
     # Another day, another conversation: resumed by the same phone, then name and ID, then "delete".
     later = Conversation(client)
-    later.say("继续开户")
-    later.say("同意")
-    later.say(phone)
-    later.say(later.sms_code(phone))
+    later.verify_phone(phone, opening=("继续开户", "同意"))
     assert later.state["application_id"] == first.state["application_id"], later.text
     later.say(f"我叫{NAME},身份证号{id_number}")
     assert later.state["step"] == "id_number" and later.state["expects"] == "confirm", later.text

@@ -252,11 +252,7 @@ def test_read_backs_questionnaire_and_agreements_follow_a_switch(client: httpx.C
         assert_in_language(user.text, language)
         assert user.last["senior_mode"] is False, user.text
 
-    for text in ("我想开户", "同意"):
-        user.say(text)
-    phone = unique_phone()
-    user.say(phone)
-    user.say(user.sms_code(phone))
+    user.verify_phone()
     user.say("我叫王建华")
     id_number = resident_id("19850612", "110101")
     user.say(id_number)

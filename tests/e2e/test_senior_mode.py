@@ -54,11 +54,7 @@ class Recorder(Conversation):
 def open_plainly(client: httpx.Client) -> Recorder:
     """A young Mandarin user on the app, one field per turn."""
     user = Recorder(client)
-    user.say("我想开户")
-    user.say("同意")
-    phone = unique_phone()
-    user.say(phone)
-    user.say(user.sms_code(phone))
+    user.verify_phone()
     user.say("我叫王建国")
     user.say(resident_id("19850612"))
     user.say("对的")
@@ -124,11 +120,7 @@ def test_a_sichuanese_senior_opens_an_account_asking_to_repeat_and_slow_down(cli
 
 def test_an_app_user_born_before_1966_gets_senior_mode_after_the_id_step(client: httpx.Client) -> None:
     user = Conversation(client)
-    user.say("我想开户")
-    user.say("同意")
-    phone = unique_phone()
-    user.say(phone)
-    user.say(user.sms_code(phone))
+    user.verify_phone()
     user.say("我叫张秀英")
     assert user.last["senior_mode"] is False
     id_number = resident_id("19580304")
