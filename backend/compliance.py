@@ -68,7 +68,9 @@ class Rules:
     min_age: int
     identity_mismatch_limit: int
     failed_attempts_threshold: int
+    existing_customer_limit: int
     blocked_ids: frozenset[str]
+    blocked_phones: frozenset[str]
     texts: dict[str, dict[str, str]]
     suitability: Suitability
 
@@ -78,26 +80,42 @@ class Rules:
         return Reason(code, text.format(**params), params)
 
 
-def load_rules(settings: Settings, extra_blocked: Iterable[str] = ()) -> Rules:
+def _listed_file(settings: Settings, path_setting: str | None, variable: str, what: str) -> set[str]:
+    """An operator's YAML list (a real blocked list), or nothing when the variable is unset."""
+    if not path_setting:
+        return set()
+    path = settings.resolve_path(path_setting)
+    try:
+        listed = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    except OSError as exc:
+        raise ConfigError(f"{variable} cannot be read: {path}") from exc
+    if not isinstance(listed, list):
+        raise ConfigError(f"{variable} must hold a YAML list of {what}")
+    return {str(i).upper() for i in listed}
+
+
+def load_rules(
+    settings: Settings, extra_blocked: Iterable[str] = (), extra_blocked_phones: Iterable[str] = ()
+) -> Rules:
     data = load_yaml("compliance.yml")
-    blocked = {str(i).upper() for i in data.get("blocked_ids") or []} | {
-        str(i).upper() for i in extra_blocked
-    }
-    if settings.blocked_list_file:
-        path = settings.resolve_path(settings.blocked_list_file)
-        try:
-            listed = yaml.safe_load(path.read_text(encoding="utf-8")) or []
-        except OSError as exc:
-            raise ConfigError(f"BLOCKED_LIST_FILE cannot be read: {path}") from exc
-        if not isinstance(listed, list):
-            raise ConfigError("BLOCKED_LIST_FILE must hold a YAML list of ID numbers")
-        blocked |= {str(i).upper() for i in listed}
+
+    def listed(key: str, extra: Iterable[str]) -> set[str]:
+        return {str(i).upper() for i in data.get(key) or []} | {str(i).upper() for i in extra}
+
+    blocked = listed("blocked_ids", extra_blocked) | _listed_file(
+        settings, settings.blocked_list_file, "BLOCKED_LIST_FILE", "ID numbers"
+    )
+    blocked_phones = listed("blocked_phones", extra_blocked_phones) | _listed_file(
+        settings, settings.blocked_phones_file, "BLOCKED_PHONES_FILE", "phone numbers"
+    )
     return Rules(
         version=str(data["version"]),
         min_age=int(data["min_age"]),
         identity_mismatch_limit=int(data["identity_mismatch_limit"]),
         failed_attempts_threshold=int(data["failed_attempts_threshold"]),
+        existing_customer_limit=int(data["existing_customer_limit"]),
         blocked_ids=frozenset(blocked),
+        blocked_phones=frozenset(blocked_phones),
         texts=data["reasons"],
         suitability=_suitability(data["suitability"]),
     )

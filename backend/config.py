@@ -70,6 +70,8 @@ class Settings:
     sms_code_ttl_s: int = 300
     sms_max_tries: int = 5
     sms_resend_interval_s: int = 30
+    # Codes sent to one number in 24 hours, whichever conversations asked (SMS pumping, code guessing).
+    sms_max_per_phone_per_day: int = 10
     host: str = "127.0.0.1"
     port: int = 8100
     # Master key for field encryption (urlsafe base64 of 32 bytes); sandbox mode falls back to key_file.
@@ -79,6 +81,7 @@ class Settings:
     recordings_dir: str = "var/recordings"
     # Optional YAML list of blocked ID numbers (a real sanctions/blocked list); sandbox adds its own.
     blocked_list_file: str | None = None
+    blocked_phones_file: str | None = None  # the same for mobile numbers
     retention_days: int = 30
     # Admin API credentials: "reviewer:token" pairs, comma-separated, or a file of such lines. Sandbox mode
     # without either generates one into admin_token_file; real mode refuses to start without them.
@@ -103,6 +106,7 @@ class Settings:
             "BACKEND_KEY_FILE": "key_file",
             "RECORDINGS_DIR": "recordings_dir",
             "BLOCKED_LIST_FILE": "blocked_list_file",
+            "BLOCKED_PHONES_FILE": "blocked_phones_file",
             "BACKEND_LOG_LEVEL": "log_level",
             "ADMIN_TOKENS": "admin_tokens",
             "ADMIN_TOKENS_FILE": "admin_tokens_file",
@@ -114,6 +118,7 @@ class Settings:
             "SMS_CODE_TTL_S": ("sms_code_ttl_s", 1),
             "SMS_MAX_TRIES": ("sms_max_tries", 1),
             "SMS_RESEND_INTERVAL_S": ("sms_resend_interval_s", 0),
+            "SMS_MAX_PER_PHONE_PER_DAY": ("sms_max_per_phone_per_day", 1),
             "BACKEND_PORT": ("port", 1),
             "RETENTION_DAYS": ("retention_days", 1),
         }

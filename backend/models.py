@@ -106,6 +106,9 @@ class SmsChallenge(Base):
     tries = Column(Integer, nullable=False, default=0)
     verified_at = Column(DateTime)
     superseded = Column(Boolean, nullable=False, default=False)
+    # Set on a challenge that reuses a code sent moments ago for another application (migration 0007): no
+    # SMS went out for it, and the wrong tries count on the origin, so reusing never adds guesses.
+    origin_id = Column(Integer)
 
 
 class SandboxOutbox(Base):
@@ -130,7 +133,7 @@ class IdentityAttempt(Base):
     application_id = Column(APP_ID, ForeignKey("applications.id"), nullable=False, index=True)
     id_number_hmac = Column(DIGEST, index=True)
     kind = Column(String(16), nullable=False)  # id_check | liveness
-    outcome = Column(String(16), nullable=False)  # match | mismatch | passed | failed
+    outcome = Column(String(16), nullable=False)  # match | mismatch | existing | passed | failed
     created_at = Column(DateTime, nullable=False)
 
 

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import Enum
 
-from pydantic import BaseModel, Field, constr
+from pydantic import BaseModel, Field, conint, constr
 
 Channel = constr(strip_whitespace=True, regex=r"^[a-z][a-z0-9_]{0,31}$")
 SenderId = constr(strip_whitespace=True, min_length=1, max_length=128)
 Utterance = constr(strip_whitespace=True, min_length=1, max_length=2000)
 AudioSha256 = constr(regex=r"^[0-9a-fA-F]{64}$")
+
+
+class CancelReason(str, Enum):
+    user_request = "user_request"
+    agreement_declined = "agreement_declined"
 
 
 class ErrorOut(BaseModel):
@@ -84,6 +90,9 @@ class CodeSentOut(BaseModel):
     phone_masked: str
     expires_in_s: int
     resend_after_s: int
+    # True when no SMS went out because a code sent to this number moments ago is still valid: the
+    # customer is asked for that code.
+    already_sent: bool = False
 
 
 class VerifyIn(BaseModel):
@@ -241,6 +250,15 @@ class AppointmentOut(BaseModel):
 class HealthOut(BaseModel):
     status: str
     sandbox: bool
+
+
+class SandboxRewindIn(BaseModel):
+    seconds: conint(ge=1, le=86400)  # type: ignore[valid-type]
+
+
+class SandboxRewindOut(BaseModel):
+    phone_masked: str
+    rewound: int  # codes moved back in time
 
 
 class SandboxSmsOut(BaseModel):

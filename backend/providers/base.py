@@ -20,6 +20,11 @@ class ProviderError(RuntimeError):
     """The outside service failed or could not be reached; the step can be retried."""
 
 
+class RecipientRejected(ProviderError):
+    """The outside service refused this recipient for good (an SMS gateway reporting an empty or halted
+    number): retrying the same number cannot help, the customer needs another one."""
+
+
 @dataclass(frozen=True)
 class ProviderContext:
     settings: Settings

@@ -22,6 +22,7 @@ from backend.providers.base import (
     LivenessProvider,
     LivenessSession,
     ProviderContext,
+    RecipientRejected,
     SmsSender,
 )
 from backend.validation.masking import mask_phone
@@ -36,6 +37,8 @@ class SandboxData:
     liveness_fail: frozenset[str]
     existing_customers: frozenset[str]
     blocked_ids: frozenset[str]
+    blocked_phones: frozenset[str]
+    sms_undeliverable: frozenset[str]
     holder_mismatch_cards: frozenset[str]
 
 
@@ -52,6 +55,8 @@ def sandbox_data() -> SandboxData:
         liveness_fail=ids("liveness_fail"),
         existing_customers=ids("existing_customers"),
         blocked_ids=ids("blocked_ids"),
+        blocked_phones=ids("blocked_phones"),
+        sms_undeliverable=ids("sms_undeliverable"),
         holder_mismatch_cards=ids("holder_mismatch_cards"),
     )
 
@@ -68,6 +73,7 @@ class SandboxSmsSender(SmsSender):
     def __init__(self, context: ProviderContext) -> None:
         self._database = context.database
         self._vault = context.vault
+        self._undeliverable = sandbox_data().sms_undeliverable
         _announce("sms", "codes go to the sandbox outbox")
 
     @classmethod
@@ -85,6 +91,8 @@ class SandboxSmsSender(SmsSender):
     def _store(
         self, phone: str, code: str, ttl_s: int, sent_at: datetime, text: str | None, lang: str | None
     ) -> None:
+        if phone in self._undeliverable:
+            raise RecipientRejected(f"{mask_phone(phone)} is an empty or halted number")
         with self._database.transaction() as tx:
             tx.session.add(
                 SandboxOutbox(

@@ -5,7 +5,14 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 
 from backend.routes import errors, get_lang, get_services
-from backend.schemas import ApplicationOut, ConsentIn, CreateApplicationIn, DeletedApplicationOut, SubmitOut
+from backend.schemas import (
+    ApplicationOut,
+    CancelReason,
+    ConsentIn,
+    CreateApplicationIn,
+    DeletedApplicationOut,
+    SubmitOut,
+)
 from backend.services import Services, applications, submit
 
 router = APIRouter(prefix="/applications", tags=["applications"])
@@ -60,9 +67,14 @@ def pause(
 
 @router.post("/{application_id}/cancel", response_model=ApplicationOut, responses=errors(404, 409, 422))
 def cancel(
-    application_id: str, lang: str = Depends(get_lang), ctx: Services = Depends(get_services)
+    application_id: str,
+    reason: CancelReason = CancelReason.user_request,
+    lang: str = Depends(get_lang),
+    ctx: Services = Depends(get_services),
 ) -> ApplicationOut:
-    return applications.cancel(ctx, application_id, lang)
+    """Cancelled at the customer's word: `user_request` (they asked), `agreement_declined` (they said no to
+    the agreements, without which no account opens)."""
+    return applications.cancel(ctx, application_id, lang, reason.value)
 
 
 @router.delete("/{application_id}", response_model=DeletedApplicationOut, responses=errors(404, 409, 422))

@@ -11,7 +11,7 @@ from backend.services import Services, phone
 router = APIRouter(prefix="/applications/{application_id}/phone", tags=["stage 1: phone"])
 
 
-@router.post("", response_model=CodeSentOut, responses=errors(404, 409, 422, 429, 502))
+@router.post("", response_model=CodeSentOut, responses=errors(403, 404, 409, 422, 429, 502))
 def send_code(
     application_id: str, body: PhoneIn, lang: str = Depends(get_lang), ctx: Services = Depends(get_services)
 ) -> CodeSentOut:

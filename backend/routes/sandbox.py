@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends
 
 from backend.errors import not_found
 from backend.routes import errors, get_services
-from backend.schemas import SandboxSmsOut
+from backend.schemas import SandboxRewindIn, SandboxRewindOut, SandboxSmsOut
 from backend.services import Services, sandbox
 
 router = APIRouter(prefix="/sandbox", tags=["sandbox"])
@@ -15,6 +15,13 @@ router = APIRouter(prefix="/sandbox", tags=["sandbox"])
 @router.get("/sms/{phone}", response_model=SandboxSmsOut, responses=errors(404))
 def last_sms(phone: str, ctx: Services = Depends(get_services)) -> SandboxSmsOut:
     return sandbox.last_sms(ctx, phone)
+
+
+@router.post("/sms/{phone}/rewind", response_model=SandboxRewindOut, responses=errors(404, 422))
+def rewind_sms(phone: str, body: SandboxRewindIn, ctx: Services = Depends(get_services)) -> SandboxRewindOut:
+    """A test clock for one number: its codes count as sent `seconds` earlier (resend interval, expiry and
+    the daily limit then behave as if that time had passed), without waiting and without touching others."""
+    return sandbox.rewind_sms(ctx, phone, body.seconds)
 
 
 @router.get("/liveness/{session_id}", responses=errors(404))

@@ -141,15 +141,17 @@ def pause(ctx: Services, application_id: str, lang: str = DEFAULT_LANG) -> Appli
         return snapshot(application, lang)
 
 
-def cancel(ctx: Services, application_id: str, lang: str = DEFAULT_LANG) -> ApplicationOut:
+def cancel(
+    ctx: Services, application_id: str, lang: str = DEFAULT_LANG, reason: str = "user_request"
+) -> ApplicationOut:
     with ctx.db.transaction() as tx:
         application = load(tx.session, application_id, for_update=True)
         if application.status not in (IN_PROGRESS, MANUAL_REVIEW):
             raise not_in_progress(application.status)
         application.status = CANCELLED
-        application.cancel_reason = "user_request"
+        application.cancel_reason = reason
         touch(application, tx.now)
-        tx.audit("application.cancelled", application.id, reason="user_request")
+        tx.audit("application.cancelled", application.id, reason=reason)
         return snapshot(application, lang)
 
 

@@ -36,7 +36,11 @@ def build_services(settings: Settings, *, migrate: bool = True) -> Services:
     sandbox = sandbox_data() if settings.sandbox_mode else None
     try:
         providers = build_providers(ProviderContext(settings, db, vault))
-        rules = load_rules(settings, sandbox.blocked_ids if sandbox else ())
+        rules = load_rules(
+            settings,
+            sandbox.blocked_ids if sandbox else (),
+            sandbox.blocked_phones if sandbox else (),
+        )
         if migrate:
             db.migrate()
     except BaseException:

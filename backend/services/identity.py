@@ -98,8 +98,7 @@ def verify_identity(
             )
         id_hmac = ctx.vault.digest("id_number", id_number)
         if is_existing_customer(ctx, tx.session, id_number, id_hmac):
-            tx.audit("identity.existing_customer", application.id, id=masked)
-            raise ApiError(409, "existing_customer", "This ID number already holds an account.", commit=True)
+            raise _existing_customer(ctx, tx, application, id_hmac, masked)
         try:
             result = ctx.providers.identity.verify(name, id_number)
         except ProviderError as exc:
@@ -130,6 +129,39 @@ def verify_identity(
         tx.audit("identity.verified", application.id, id=masked, age=check.age, region=check.region)
         log.info("identity verified for %s (%s)", application.id, masked)
         return snapshot(application, lang)
+
+
+def _existing_customer(
+    ctx: Services, tx: Tx, application: Application, id_hmac: str, masked: str
+) -> ApiError:
+    """The first time, the customer may have mistyped the number and is told so; when the same application
+    meets an existing customer's number again (the limit), a person checks for a duplicate opening."""
+    tx.audit("identity.existing_customer", application.id, id=masked)
+    tx.session.add(
+        IdentityAttempt(
+            application_id=application.id,
+            id_number_hmac=id_hmac,
+            kind="id_check",
+            outcome="existing",
+            created_at=to_db(tx.now),
+        )
+    )
+    tx.session.flush()
+    hits = (
+        tx.session.query(IdentityAttempt)
+        .filter(IdentityAttempt.application_id == application.id, IdentityAttempt.outcome == "existing")
+        .count()
+    )
+    if hits < ctx.rules.existing_customer_limit:
+        message = "This ID number already holds an account."
+        return ApiError(409, "existing_customer", message, commit=True, manual_review=False)
+    reason = ctx.rules.reason("existing_customer")
+    application.status = MANUAL_REVIEW
+    application.review_reasons = [reason.as_dict()]
+    touch(application, tx.now)
+    tx.audit("application.manual_review", application.id, reasons=[reason.code])
+    message = "This ID number already holds an account; a person will check for a duplicate opening."
+    return ApiError(409, "existing_customer", message, commit=True, manual_review=True)
 
 
 def _mismatch(ctx: Services, tx: Tx, application: Application, masked: str) -> ApiError:

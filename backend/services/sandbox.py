@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from backend.db import from_db
+from datetime import timedelta
+
+from backend.db import from_db, to_db
 from backend.errors import not_found
-from backend.models import SandboxOutbox
-from backend.schemas import SandboxSmsOut
+from backend.models import SandboxOutbox, SmsChallenge
+from backend.schemas import SandboxRewindOut, SandboxSmsOut
 from backend.services.context import Services
+from backend.validation.masking import mask_phone
 from backend.validation.phone import normalize_phone
 
 
@@ -31,3 +34,20 @@ def last_sms(ctx: Services, raw_phone: str) -> SandboxSmsOut:
             text=message.text,
             lang=message.lang,
         )
+
+
+def rewind_sms(ctx: Services, raw_phone: str, seconds: int) -> SandboxRewindOut:
+    phone = normalize_phone(raw_phone)
+    if not ctx.settings.sandbox_mode or phone is None:
+        raise not_found("sandbox message")
+    shift = timedelta(seconds=seconds)
+    with ctx.db.transaction() as tx:
+        phone_hmac = ctx.vault.digest("phone", phone)
+        challenges = tx.session.query(SmsChallenge).filter(SmsChallenge.phone_hmac == phone_hmac).all()
+        for challenge in challenges:
+            challenge.created_at = to_db(from_db(challenge.created_at) - shift)
+            challenge.expires_at = to_db(from_db(challenge.expires_at) - shift)
+        for message in tx.session.query(SandboxOutbox).filter(SandboxOutbox.phone_hmac == phone_hmac):
+            message.sent_at = to_db(from_db(message.sent_at) - shift)
+            message.expires_at = to_db(from_db(message.expires_at) - shift)
+        return SandboxRewindOut(phone_masked=mask_phone(phone), rewound=len(challenges))

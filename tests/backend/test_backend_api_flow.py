@@ -34,7 +34,12 @@ def test_happy_path(flow: Flow) -> None:
     assert snap["consent"] is True and snap["next_step"] == "phone" and snap["stage"] == 1
 
     sent = flow.send_code(app_id, "138 1234 5678")
-    assert sent == {"phone_masked": "138****5678", "expires_in_s": 300, "resend_after_s": 0}
+    assert sent == {
+        "phone_masked": "138****5678",
+        "expires_in_s": 300,
+        "resend_after_s": 0,
+        "already_sent": False,
+    }
     verified = flow.verify(app_id)
     assert verified["verified"] is True and verified["resumed"] is False
     assert verified["application"]["phone_verified"] and verified["application"]["next_step"] == "identity"

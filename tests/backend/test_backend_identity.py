@@ -57,6 +57,31 @@ def test_existing_customer(flow: Flow) -> None:
     app_id = flow.until_identity()
     response = identity(flow, app_id, EXISTING_ID)
     assert response.status_code == 409 and response.json()["error"] == "existing_customer"
+    assert response.json()["manual_review"] is False, "the first time, it may be a mistyped number"
+    assert flow.client.get(f"/applications/{app_id}").json()["status"] == "in_progress"
+    # A different, correct number still goes through.
+    assert flow.identity(app_id, ADULT_ID, "李娜")["identity_verified"]
+
+
+def test_existing_customer_twice_goes_to_a_person(flow: Flow) -> None:
+    app_id = flow.until_identity()
+    identity(flow, app_id, EXISTING_ID)
+    again = identity(flow, app_id, EXISTING_ID)
+    assert again.status_code == 409 and again.json()["manual_review"] is True
+    snap = flow.client.get(f"/applications/{app_id}").json()
+    assert snap["status"] == "manual_review"
+    assert [r["code"] for r in snap["review_details"]] == ["existing_customer"]
+
+
+def test_cancel_records_the_customers_reason(flow: Flow) -> None:
+    app_id = flow.until_identity()
+    snap = flow.post(f"/applications/{app_id}/cancel?reason=agreement_declined")
+    assert snap["status"] == "cancelled"
+    with flow.client.app.state.services.db.session() as session:
+        assert session.get(Application, app_id).cancel_reason == "agreement_declined"
+    other = flow.until_identity("user-2", "13912345678")
+    refused = flow.client.post(f"/applications/{other}/cancel?reason=because")
+    assert refused.status_code == 422
 
 
 def test_mismatch_attempts_then_manual_review(flow: Flow) -> None:
