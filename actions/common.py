@@ -19,6 +19,11 @@ log = logging.getLogger(__name__)
 
 # After this many rejected answers at one step (and every as many more), offer a person or a video witness.
 FAILURES_BEFORE_HELP = 2
+# Refusals that asking again cannot change (an existing customer, a blocked number, someone else's card):
+# the first is explained and another answer asked for; at this many at one step a person takes over.
+REFUSALS_BEFORE_HANDOFF = 2
+# The step a conversation shows once a person has taken over (the form waits until the user goes on).
+HANDOFF_STEP = "handoff"
 
 # The entity that may fill each form slot from anywhere in the sentence.
 SLOT_ENTITY = {
@@ -151,6 +156,50 @@ class StageValidation(FormValidationAction):
     @staticmethod
     def app_id(tracker: Tracker) -> str:
         return tracker.get_slot("application_id")
+
+
+async def refuse(
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    slot: str,
+    response: str,
+    reason: str,
+    **kwargs: Any,
+) -> dict[str, Any]:
+    """The backend refused the answer for a reason asking again cannot change: say why and ask for another
+    value the first time; at REFUSALS_BEFORE_HANDOFF at this step, hand the conversation to a person instead
+    of asking the same question again. Answers the slots to set."""
+    counts = dict(tracker.get_slot("failed_attempts") or {})
+    key = f"refused:{slot}"
+    counts[key] = counts.get(key, 0) + 1
+    slots = {slot: None, "failed_attempts": counts}
+    if counts[key] < REFUSALS_BEFORE_HANDOFF:
+        dispatcher.utter_message(response=response, **kwargs)
+        return slots
+    return slots | await hand_over(dispatcher, tracker, reason)
+
+
+async def hand_over(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str) -> dict[str, Any]:
+    """A person takes over: a handoff ticket (the one already open, if any), and the form stops asking."""
+    ticket_id = tracker.get_slot("handoff_ticket")
+    eta = None
+    if ticket_id is None:
+        body = {
+            "sender_id": tracker.sender_id,
+            "application_id": tracker.get_slot("application_id"),
+            "reason": reason,
+            "channel": tracker.get_slot("channel") or "app",
+        }
+        ticket = await call_or_none("POST", "/handoff", json=body)
+        if ticket is not None:
+            ticket_id, eta = ticket["ticket_id"], ticket["eta_minutes"]
+    if ticket_id is None:
+        dispatcher.utter_message(response="utter_handoff_failed")
+    elif eta is None:
+        dispatcher.utter_message(response="utter_handed_over_already", ticket_id=ticket_id)
+    else:
+        dispatcher.utter_message(response="utter_handed_over", ticket_id=ticket_id, eta_minutes=eta)
+    return {"requested_slot": None, "step": HANDOFF_STEP, "expects": None, "handoff_ticket": ticket_id}
 
 
 async def call_or_none(method: str, path: str, **kwargs: Any) -> dict[str, Any] | None:

@@ -80,7 +80,8 @@ class ActionHandleDetour(Action):
         elif tracker.get_slot("requested_slot") == "sms_code" and resend_code_words().search(
             understood_text(tracker)
         ):
-            await resend_code(dispatcher, tracker)
+            slots = await resend_code(dispatcher, tracker)
+            events += [SlotSet(name, value) for name, value in slots.items() if name != "sms_code"]
         elif (
             intent in ("deny", "out_of_scope")
             and not in_stage(tracker)

@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import backend
-from actions.common import call_or_none, language, latest_intent
+from actions.common import HANDOFF_STEP, call_or_none, language, latest_intent
 from actions.flow import CLOSED_STATUSES, FINAL_STATUSES, form_slots, next_form, reset_application_events
 from bot.erasure import ERASE_CONVERSATIONS_SLOT
 from bot.replies import term
@@ -33,9 +33,14 @@ class ActionNextStep(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         status = tracker.get_slot("application_status")
-        asked_by_user = (
-            tracker.latest_action_name == "action_listen" and latest_intent(tracker) in USER_STARTS
-        )
+        handed_over = tracker.get_slot("step") == HANDOFF_STEP
+        # After a person took over, "好的" is not "go on": only asking to continue, or a new answer, is.
+        starts = USER_STARTS - {"affirm"} if handed_over else USER_STARTS
+        asked_by_user = tracker.latest_action_name == "action_listen" and latest_intent(tracker) in starts
+        if handed_over and not asked_by_user:
+            if tracker.latest_action_name == "action_listen":
+                dispatcher.utter_message(response="utter_waiting_for_person")
+            return [FollowupAction("action_listen")]
         if status in FINAL_STATUSES:
             if asked_by_user:
                 dispatcher.utter_message(

@@ -18,6 +18,7 @@ from actions.common import (
     is_fresh,
     language,
     latest_intent,
+    refuse,
 )
 from actions.parsing import find_phone, find_sms_code
 from actions.senior import read_back
@@ -41,19 +42,35 @@ class AskSmsCode(AskAction):
     slot = "sms_code"
 
 
-async def resend_code(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
-    """Resend the SMS code (used from the form and from the detour action)."""
+# The phone step's refusals that another try with the same number cannot change.
+PHONE_REFUSALS = {
+    "phone_blocked": "utter_phone_blocked",
+    "sms_undeliverable": "utter_sms_undeliverable",
+    "sms_daily_limit": "utter_sms_daily_limit",
+}
+
+
+async def resend_code(
+    dispatcher: CollectingDispatcher, tracker: Tracker, response: str = "utter_sms_sent"
+) -> dict[str, Any]:
+    """Send a new SMS code (from the form and from the detour action), saying so with `response`; answers
+    the slots that change."""
     try:
         sent = await backend.call(
             "POST",
             f"/applications/{tracker.get_slot('application_id')}/phone/resend?lang={language(tracker)}",
         )
     except BackendError as exc:
-        if exc.code == "resend_too_soon":
-            dispatcher.utter_message(response="utter_sms_resend_too_soon")
-            return
-        raise
-    dispatcher.utter_message(response="utter_sms_sent", phone_masked=read_back(tracker, sent["phone_masked"]))
+        if exc.code == "sms_daily_limit":
+            # No code can reach this number today: another number is asked for (a person, the second time).
+            slots = await refuse(dispatcher, tracker, "phone_number", "utter_sms_daily_limit", exc.code)
+            return {"sms_code": None, "phone_masked": None} | slots
+        if exc.code != "resend_too_soon":
+            raise
+        dispatcher.utter_message(response="utter_sms_resend_too_soon")
+        return {"sms_code": None}
+    dispatcher.utter_message(response=response, phone_masked=read_back(tracker, sent["phone_masked"]))
+    return {"sms_code": None}
 
 
 class ValidatePhoneForm(StageValidation):
@@ -97,9 +114,13 @@ class ValidatePhoneForm(StageValidation):
             if exc.code == "resend_too_soon":
                 dispatcher.utter_message(response="utter_sms_resend_too_soon")
                 return {"phone_number": None}
+            if exc.code in PHONE_REFUSALS:
+                return await refuse(dispatcher, tracker, "phone_number", PHONE_REFUSALS[exc.code], exc.code)
             return self.reject(dispatcher, tracker, "phone_number", "utter_invalid_phone")
         masked = sent["phone_masked"]
-        dispatcher.utter_message(response="utter_sms_sent", phone_masked=read_back(tracker, masked))
+        # A code sent to this number moments ago (another conversation of the same person) is still valid.
+        response = "utter_sms_already_sent" if sent.get("already_sent") else "utter_sms_sent"
+        dispatcher.utter_message(response=response, phone_masked=read_back(tracker, masked))
         return {"phone_number": masked, "phone_masked": masked, "sms_code": None}
 
     async def validate_sms_code(
@@ -109,8 +130,7 @@ class ValidatePhoneForm(StageValidation):
             return {"sms_code": value}
         text = str(value)
         if resend_code_words().search(to_simplified(text)):
-            await resend_code(dispatcher, tracker)
-            return {"sms_code": None}
+            return await resend_code(dispatcher, tracker)
         code = find_sms_code(text)
         if code is None:
             return self.reject(dispatcher, tracker, "sms_code", "utter_sms_code_format")
@@ -140,12 +160,4 @@ class ValidatePhoneForm(StageValidation):
             )
         # Expired, too many tries or none sent: a fresh code goes out at once, so nobody is stuck.
         response = "utter_sms_expired" if exc.code == "code_expired" else "utter_sms_too_many_tries"
-        try:
-            sent = await backend.call(
-                "POST", f"/applications/{self.app_id(tracker)}/phone/resend?lang={language(tracker)}"
-            )
-        except BackendError:
-            dispatcher.utter_message(response="utter_sms_resend_too_soon")
-            return {"sms_code": None}
-        dispatcher.utter_message(response=response, phone_masked=read_back(tracker, sent["phone_masked"]))
-        return {"sms_code": None}
+        return await resend_code(dispatcher, tracker, response)

@@ -11,7 +11,7 @@ from rasa_sdk.types import DomainDict
 from actions import backend
 from actions.asking import AskAction
 from actions.backend import BackendError
-from actions.common import StageValidation, is_fresh, latest_text, understood_text
+from actions.common import StageValidation, is_fresh, latest_text, refuse, understood_text
 from actions.parsing import digit_runs, find_id_number, name_from_message
 from actions.senior import SENIOR_AGE, is_senior, opted_out, read_back, switch_on_events
 
@@ -132,8 +132,13 @@ class ValidateIdentityForm(StageValidation):
             dispatcher.utter_message(response="utter_identity_too_many_attempts")
             return {"requested_slot": None, "application_status": "manual_review"}
         if exc.code == "existing_customer":
+            if exc.data.get("manual_review"):
+                # The same application met an existing customer's number again: a person checks it.
+                dispatcher.utter_message(response="utter_existing_customer_review")
+                return {"id_number": None, "requested_slot": None, "application_status": "manual_review"}
+            # Perhaps mistyped: the number is asked again (the name stands); a person or finishing offered.
             dispatcher.utter_message(response="utter_existing_customer")
-            return retry
+            return {"id_number": None, "id_confirmed": None}
         if exc.code == "identity_mismatch":
             dispatcher.utter_message(
                 response="utter_identity_mismatch", attempts_left=exc.data.get("attempts_left", 0)
@@ -153,5 +158,9 @@ class ValidateIdentityForm(StageValidation):
         if result["passed"]:
             dispatcher.utter_message(response="utter_liveness_passed")
             return {"liveness_passed": True}
-        response = "utter_liveness_pending" if result["status"] == "pending" else "utter_liveness_failed"
-        return self.reject(dispatcher, tracker, "liveness_passed", response)
+        if result["status"] == "pending":
+            return self.reject(dispatcher, tracker, "liveness_passed", "utter_liveness_pending")
+        # A face that did not match twice will not match a third time: a person (or a video witness) helps.
+        return await refuse(
+            dispatcher, tracker, "liveness_passed", "utter_liveness_failed", "liveness_failed"
+        )

@@ -14,6 +14,8 @@ from actions.common import StageValidation, answer_record, is_fresh, language, l
 
 # "Anything but a clear yes is not a signature": the yes must be understood with confidence.
 MIN_YES_CONFIDENCE = 0.8
+# A clear no to the agreements, said this many times, ends the application (cancelled, agreement_declined).
+DECLINES_BEFORE_CLOSING = 2
 
 
 class AskAgreementSigned(AskAction):
@@ -36,11 +38,24 @@ class ValidateAgreementForm(StageValidation):
             return {"agreement_signed": True}
         confidence = (tracker.latest_message.get("intent") or {}).get("confidence", 0.0)
         if value is False:
-            dispatcher.utter_message(response="utter_agreement_declined")
-            return {"agreement_signed": None}
+            return await self._declined(dispatcher, tracker)
         if value is not True or latest_intent(tracker) != "affirm" or confidence < MIN_YES_CONFIDENCE:
             return self.reject(dispatcher, tracker, "agreement_signed", "utter_agreement_needs_yes")
         body = answer_record(tracker)
         await backend.call("POST", f"/applications/{self.app_id(tracker)}/agreements/sign", json=body)
         dispatcher.utter_message(response="utter_agreement_signed")
         return {"agreement_signed": True}
+
+    async def _declined(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
+        """A first no is explained (questions, a person, or a yes later); a second one ends the application,
+        since no account can be opened without the agreements, instead of asking again and again."""
+        counts = dict(tracker.get_slot("failed_attempts") or {})
+        counts["declined:agreement_signed"] = counts.get("declined:agreement_signed", 0) + 1
+        if counts["declined:agreement_signed"] < DECLINES_BEFORE_CLOSING:
+            dispatcher.utter_message(response="utter_agreement_declined")
+            return {"agreement_signed": None, "failed_attempts": counts}
+        app = await backend.call(
+            "POST", f"/applications/{self.app_id(tracker)}/cancel", params={"reason": "agreement_declined"}
+        )
+        dispatcher.utter_message(response="utter_agreement_declined_closed")
+        return {"agreement_signed": None, "requested_slot": None, "application_status": app["status"]}

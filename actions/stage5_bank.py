@@ -12,7 +12,7 @@ from rasa_sdk.types import DomainDict
 from actions import backend
 from actions.asking import AskAction
 from actions.backend import BackendError
-from actions.common import StageValidation, is_fresh, language
+from actions.common import StageValidation, is_fresh, language, refuse
 from actions.flow import done_events, next_form
 from actions.parsing import find_card
 from actions.senior import read_back
@@ -21,6 +21,11 @@ from bot.replies import term
 CARD_REASON_RESPONSES = {
     "luhn": "utter_invalid_card_luhn",
     "unknown_bin": "utter_invalid_card_unknown_bin",
+}
+# The bank's refusals, which the same card will meet again: another card is asked for, then a person helps.
+CARD_REFUSALS = {
+    "holder_mismatch": "utter_card_holder_mismatch",
+    "card_rejected": "utter_card_rejected",
 }
 
 
@@ -57,8 +62,8 @@ class ValidateBankForm(StageValidation):
                 "POST", f"/applications/{self.app_id(tracker)}/bank_card", json={"card_number": card}
             )
         except BackendError as exc:
-            if exc.code == "holder_mismatch":
-                return self.reject(dispatcher, tracker, "bank_card", "utter_card_holder_mismatch")
+            if exc.code in CARD_REFUSALS:
+                return await refuse(dispatcher, tracker, "bank_card", CARD_REFUSALS[exc.code], exc.code)
             response = CARD_REASON_RESPONSES.get(exc.data.get("reason", ""), "utter_invalid_card_format")
             return self.reject(dispatcher, tracker, "bank_card", response)
         dispatcher.utter_message(

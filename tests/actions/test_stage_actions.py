@@ -378,3 +378,33 @@ def test_declined_deletion_erases_nothing(domain: dict) -> None:
     tracker = make_tracker(text="不删", intent="deny", slots={"delete_confirmed": False})
     events = run(ActionDeleteMyData().run(CollectingDispatcher(), tracker, domain))
     assert "erase_conversations" not in slot_events(events)
+
+
+def test_a_refusal_asking_again_cannot_change_hands_over_the_second_time(
+    backend: httpx.AsyncClient, domain: dict
+) -> None:
+    async def scenario() -> None:
+        app_id = await new_application(backend, upto="agreement")
+        form = ValidateBankForm()
+        base = {"application_id": app_id, "requested_slot": "bank_card"}
+
+        def someone_elses_card(slots: dict) -> object:
+            new = {"bank_card": OTHER_HOLDERS_CARD}
+            return make_tracker(text=OTHER_HOLDERS_CARD, slots=slots, new_slots=new, active_loop="bank_form")
+
+        first, said = await _validate(form, domain, someone_elses_card(base))
+        assert said == ["utter_card_holder_mismatch"] and first["bank_card"] is None
+        assert "requested_slot" not in first, "the first time, another card is asked for"
+
+        second, said = await _validate(form, domain, someone_elses_card({**base, **first}))
+        assert said == ["utter_handed_over"]
+        assert second["requested_slot"] is None and second["step"] == "handoff"
+        assert second["handoff_ticket"].startswith("hof_") and second["expects"] is None
+
+        # Once more (after "继续开户"): the same ticket, no new one.
+        third, said = await _validate(
+            form, domain, someone_elses_card({**base, **second, "requested_slot": "bank_card"})
+        )
+        assert said == ["utter_handed_over_already"] and third["handoff_ticket"] == second["handoff_ticket"]
+
+    run(scenario())
