@@ -42,7 +42,6 @@ def running_services(model: str, var_dir: Path, ports: dict[str, str] | None = N
     ports = ports or DEFAULT_PORTS
     var_dir.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, **ports, "MODEL": str(ROOT / model), "VAR_DIR": str(var_dir)}
-    env.setdefault("SMS_RESEND_INTERVAL_S", "0")
     # Every test talks from 127.0.0.1: the per-address limits would throttle the suite, not a user. The
     # per-sender limit keeps its default (30/min), which tests/e2e/test_limits.py checks.
     env.setdefault("RATE_LIMIT_IP_PER_MIN", "100000")

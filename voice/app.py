@@ -33,6 +33,7 @@ from voice.schemas import (
     Message,
     ParseRequest,
     ParseResponse,
+    SandboxRewindRequest,
     State,
 )
 from voice.state import is_known_conversation, state_from_slots
@@ -158,6 +159,17 @@ def create_app(settings: GatewaySettings | None = None, limits: Limits | None = 
             raise ApiError(422, "invalid_phone", "phone must be an 11-digit mainland mobile number")
         try:
             response = await backend.get(f"/sandbox/sms/{phone}")
+        except httpx.HTTPError as exc:
+            raise ApiError(503, "backend_unavailable", "the account backend is not reachable") from exc
+        return JSONResponse(response.json(), status_code=response.status_code)
+
+    @app.post("/api/sandbox/sms/{phone}/rewind", responses=ERRORS)
+    async def sandbox_sms_rewind(phone: str, body: SandboxRewindRequest) -> JSONResponse:
+        """The sandbox's test clock for one number: its codes count as sent `seconds` earlier."""
+        if not PHONE.match(phone):
+            raise ApiError(422, "invalid_phone", "phone must be an 11-digit mainland mobile number")
+        try:
+            response = await backend.post(f"/sandbox/sms/{phone}/rewind", json=body.dict())
         except httpx.HTTPError as exc:
             raise ApiError(503, "backend_unavailable", "the account backend is not reachable") from exc
         return JSONResponse(response.json(), status_code=response.status_code)

@@ -44,6 +44,10 @@ class ChatResponse(BaseModel):
     state: State
 
 
+class SandboxRewindRequest(BaseModel):
+    seconds: int = Field(..., ge=1, le=86400)
+
+
 class ParseRequest(BaseModel):
     text: StrictStr
 

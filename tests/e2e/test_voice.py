@@ -357,6 +357,34 @@ def test_opening_an_account_by_phone(base_url: str, voice: Voice) -> None:
     asyncio.run(call())
 
 
+def test_a_caller_returning_within_the_resend_interval_keys_in_the_code_in_hand(
+    base_url: str, client: httpx.Client, voice: Voice
+) -> None:
+    """Chat first, then the hotline seconds later (a new conversation): the phone number keyed in again gets
+    no second SMS and no "wait half a minute": the caller keys in the code they already have."""
+    chat = Conversation(client)
+    phone = chat.verify_phone()
+    code = chat.sms_code(phone)
+    chat.say("我先忙别的,等会儿再继续")
+
+    async def call() -> None:
+        sender = f"e2e-phone-{random.randrange(16**8):08x}"
+        async with connect_hotline(base_url) as ws:
+            phone_call = TwilioCall(ws, base_url, sender)
+            await phone_call.start()
+            await phone_call.say(voice.pcm("我想开一个股票账户"))
+            await phone_call.say(voice.pcm("我同意"))
+            assert (await phone_call.state())["step"] == "phone"
+            spoken(await phone_call.press(phone + "#"))
+            assert (await phone_call.state())["step"] == "sms_code"
+            assert await phone_call.sms_code(phone) == code, "no second SMS"
+            spoken(await phone_call.press(code + "#"))
+            state = await phone_call.state()
+            assert state["stage"] == 2 and state["application_id"] == chat.state["application_id"], state
+
+    asyncio.run(call())
+
+
 def test_hotline_barge_in_and_keypad_pause(base_url: str, voice: Voice) -> None:
     async def call() -> None:
         sender = f"e2e-phone-{random.randrange(16**8):08x}"
