@@ -161,6 +161,15 @@ class RiskOut(BaseModel):
     lang: str = Field("zh", description="the language of level_name and notice")
 
 
+class StageOut(BaseModel):
+    stage: int
+    steps: list[str]
+
+
+class FlowOut(BaseModel):
+    stages: list[StageOut]
+
+
 class NoticeOut(BaseModel):
     version: str
     text: str

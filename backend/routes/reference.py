@@ -1,16 +1,26 @@
-"""Read-only texts and checks: the notice, the questionnaire, the agreements, the ID pre-check."""
+"""Read-only texts and checks: the flow's stages, the notice, the questionnaire, the agreements, the ID
+pre-check."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from backend import content, risk
+from backend import content, progress, risk
 from backend.routes import errors, get_lang, get_services
-from backend.schemas import AgreementsOut, IdNumberIn, IdValidOut, NoticeOut, QuestionnaireOut
+from backend.schemas import AgreementsOut, FlowOut, IdNumberIn, IdValidOut, NoticeOut, QuestionnaireOut
 from backend.services import Services
 from backend.services.identity import check_id_number
 
 router = APIRouter(tags=["reference"])
+
+
+@router.get("/flow", response_model=FlowOut)
+def flow() -> FlowOut:
+    """The five stages and their steps, in order: one source for progress (data/flow.yml)."""
+    stages: dict[int, list[str]] = {}
+    for step, stage in progress.stage_of().items():
+        stages.setdefault(stage, []).append(step)
+    return FlowOut(stages=[{"stage": stage, "steps": steps} for stage, steps in stages.items()])
 
 
 @router.get("/notices/current", response_model=NoticeOut, responses=errors(422))

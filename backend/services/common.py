@@ -12,6 +12,7 @@ from backend.content import DEFAULT_LANG
 from backend.db import from_db, to_db
 from backend.errors import ApiError, not_found, not_in_progress
 from backend.models import Application
+from backend.progress import next_step, stage_of
 from backend.schemas import ApplicationOut, ReviewReason
 
 log = logging.getLogger("backend.services")
@@ -22,20 +23,6 @@ APPROVED = "approved"
 REFUSED = "refused"
 CANCELLED = "cancelled"
 DELETED = "deleted"
-
-# Step names (flow.md) in order, with the stage (1-5) a user sees for each.
-STEPS = (
-    ("consent", 1),
-    ("phone", 1),
-    ("sms_code", 1),
-    ("identity", 2),
-    ("liveness", 2),
-    ("risk", 3),
-    ("agreement", 4),
-    ("bank_card", 5),
-)
-STAGE_OF = dict(STEPS)
-
 
 def load(session: Session, application_id: str, *, for_update: bool = False) -> Application:
     query = session.query(Application).filter(Application.id == application_id)
@@ -56,36 +43,11 @@ def touch(application: Application, now: datetime) -> None:
     application.updated_at = to_db(now)
 
 
-def done_steps(application: Application) -> dict[str, bool]:
-    return {
-        "consent": application.consent is True,
-        "phone": application.phone_masked is not None,
-        "sms_code": application.phone_verified_at is not None,
-        "identity": application.identity_verified_at is not None,
-        "liveness": application.liveness_status == "passed",
-        "risk": application.risk_level is not None,
-        "agreement": application.agreement_signed_at is not None,
-        "bank_card": application.bank_binding is not None,
-    }
-
-
-def missing_steps(application: Application) -> list[str]:
-    done = done_steps(application)
-    return [step for step, _ in STEPS if not done[step]]
-
-
-def progress_rank(application: Application) -> int:
-    return sum(done_steps(application).values())
-
-
 def snapshot(application: Application, lang: str | None = DEFAULT_LANG) -> ApplicationOut:
     """The Application answer; its review reasons in `lang` (the stored zh text when none is available)."""
     binding = application.bank_binding
     reasons, _ = localized_reasons(application.review_reasons or [], lang)
-    next_step = None
-    if application.status == IN_PROGRESS:
-        missing = missing_steps(application)
-        next_step = missing[0] if missing else "review"
+    step = next_step(application)
     return ApplicationOut(
         id=application.id,
         sender_id=application.sender_id,
@@ -109,8 +71,8 @@ def snapshot(application: Application, lang: str | None = DEFAULT_LANG) -> Appli
         created_at=from_db(application.created_at),
         updated_at=from_db(application.updated_at),
         review_details=[ReviewReason(**r) for r in reasons],
-        next_step=next_step,
-        stage=STAGE_OF.get(next_step, 5) if next_step else None,
+        next_step=step,
+        stage=stage_of()[step] if step else None,
         paused=application.paused_at is not None,
         merged_into=application.merged_into,
     )

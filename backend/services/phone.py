@@ -13,6 +13,7 @@ from backend.content import DEFAULT_LANG
 from backend.db import Tx, from_db, to_db
 from backend.errors import ApiError
 from backend.models import Application, ConsentRecord, SmsChallenge
+from backend.progress import progress_rank
 from backend.providers.base import ProviderError, RecipientRejected
 from backend.schemas import CodeSentOut, VerifyOut
 from backend.services.applications import link_sender
@@ -21,7 +22,6 @@ from backend.services.common import (
     IN_PROGRESS,
     load,
     log,
-    progress_rank,
     provider_failed,
     require_in_progress,
     snapshot,

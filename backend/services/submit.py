@@ -11,13 +11,13 @@ from backend.content import DEFAULT_LANG
 from backend.db import Tx, to_db
 from backend.errors import ApiError
 from backend.models import Application, Customer, IdentityAttempt, RiskAssessment
+from backend.progress import missing_steps
 from backend.schemas import SubmitOut
 from backend.services.common import (
     APPROVED,
     MANUAL_REVIEW,
     load,
     log,
-    missing_steps,
     require_in_progress,
     snapshot,
     touch,

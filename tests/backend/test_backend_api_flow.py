@@ -42,7 +42,7 @@ def test_happy_path(flow: Flow) -> None:
     }
     verified = flow.verify(app_id)
     assert verified["verified"] is True and verified["resumed"] is False
-    assert verified["application"]["phone_verified"] and verified["application"]["next_step"] == "identity"
+    assert verified["application"]["phone_verified"] and verified["application"]["next_step"] == "name"
 
     snap = flow.identity(app_id)
     assert snap["identity_verified"] and snap["name"] == "张伟" and snap["age"] == 39
@@ -131,9 +131,10 @@ def test_step_order_is_enforced(flow: Flow) -> None:
         "consent",
         "phone",
         "sms_code",
-        "identity",
+        "name",
+        "id_number",
         "liveness",
-        "risk",
+        "risk_q",
         "agreement",
         "bank_card",
     ]
@@ -239,3 +240,11 @@ def test_openapi_documents_the_models(client: TestClient) -> None:
     assert "/applications/{application_id}/phone/verify" in spec["paths"]
     schemas = spec["components"]["schemas"]
     assert {"ApplicationOut", "ErrorOut", "VerifyOut", "SubmitOut"} <= set(schemas)
+
+
+def test_the_flow_table_is_the_one_source_of_stages(client: TestClient) -> None:
+    stages = client.get("/flow").json()["stages"]
+    assert [s["stage"] for s in stages] == [1, 2, 3, 4, 5]
+    steps = [step for stage in stages for step in stage["steps"]]
+    assert steps[:3] == ["consent", "phone", "sms_code"] and steps[-1] == "done"
+    assert len(steps) == len(set(steps))
