@@ -24,6 +24,7 @@ REFUSED = "refused"
 CANCELLED = "cancelled"
 DELETED = "deleted"
 
+
 def load(session: Session, application_id: str, *, for_update: bool = False) -> Application:
     query = session.query(Application).filter(Application.id == application_id)
     if for_update:
