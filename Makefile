@@ -145,7 +145,7 @@ test: lint validate test-mms test-unit test-rasa test-e2e test-browser fuzz
 # The audit trail's hash chain and the recordings it references, in the backend database the environment
 # configures (BACKEND_DATABASE_URL, RECORDINGS_DIR); names the first broken entry and exits 1.
 verify-audit: $(VENV_STAMP)
-	$(RASA_ENV) $(BIN)/python -m backend.audit verify
+	$(RASA_ENV) $(BIN)/python -m backend.cli verify-audit
 
 eval-nlu: $(MODEL)
 	$(RASA_ENV) $(BIN)/python benchmarks/eval_nlu.py $(MODEL)

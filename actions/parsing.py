@@ -7,8 +7,8 @@ import re
 from dialects.chinese import to_simplified
 from dialects.names import script_name
 from dialects.numbers import normalize_spoken_digits, option_from_text
+from privacy import numbers
 
-_DIGIT_RUN = re.compile(r"\d+[Xx]?")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _NAME_PREFIX = re.compile(r"^(?:我的?(?:名字|姓名)?(?:是|叫|为)|(?:名字|姓名)(?:是|叫|为|:|:)?|我叫|本人|叫)")
 _HAN_PART = r"[\u4e00-\u9fff]{1,10}"
@@ -29,32 +29,29 @@ _FILLER = re.compile(r"[\s,。,.!!??、\"“”'‘’]|^(?:嗯|呃|那个|好�
 
 
 def digit_runs(text: str) -> list[str]:
-    normalized = normalize_spoken_digits(text)
-    return [run.upper() for run in _DIGIT_RUN.findall(normalized)]
+    """The numbers in an answer. A slot filled from the whole message holds the user's own words (Rasa keeps
+    the raw text there), so spoken digits are turned into digits here as the NLU does."""
+    return numbers.digit_runs(normalize_spoken_digits(text))
 
 
-def find_run(text: str, lengths: range, pattern: str = r"^\d+X?$") -> str | None:
-    """The first maximal digit run whose length is in `lengths` (X only allowed as an ID's last char)."""
-    for run in digit_runs(text):
-        if len(run) in lengths and re.match(pattern, run):
-            return run
-    return None
+def _find(kind: str, text: str) -> str | None:
+    return numbers.find(kind, normalize_spoken_digits(text))
 
 
 def find_id_number(text: str) -> str | None:
-    return find_run(text, range(18, 19), r"^\d{17}[\dX]$")
+    return _find("id_number", text)
 
 
 def find_phone(text: str) -> str | None:
-    return find_run(text, range(11, 12), r"^\d{11}$")
+    return _find("phone", text)
 
 
 def find_sms_code(text: str) -> str | None:
-    return find_run(text, range(6, 7), r"^\d{6}$")
+    return _find("sms_code", text)
 
 
 def find_card(text: str) -> str | None:
-    return find_run(text, range(16, 20), r"^\d+$")
+    return _find("card", text)
 
 
 def clean_name(text: str) -> str | None:

@@ -8,7 +8,7 @@ import uvicorn
 
 from backend.app import create_app
 from backend.config import ConfigError, Settings
-from backend.logs import uvicorn_log_config
+from privacy.logs import uvicorn_log_config
 
 
 def main() -> int:

@@ -15,7 +15,8 @@ import re
 import secrets
 from dataclasses import dataclass
 
-from backend.config import ConfigError, Settings, write_new_secret
+from backend.config import ConfigError, Settings
+from privacy.vault import write_new_secret
 
 log = logging.getLogger(__name__)
 

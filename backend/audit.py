@@ -10,7 +10,7 @@ Entries of consent and agreement answers given by voice reference a stored recor
 (backend/recordings.py); the check also makes sure each one still decrypts to audio with that hash, unless
 a later `application.deleted` entry lists it as erased.
 
-    python -m backend.audit verify     # prints OK, or the first broken entry; exit status 1 when broken
+    python -m backend.cli verify-audit   # prints OK, or the first broken entry; exit status 1 when broken
     make verify-audit                  # the same against the configured BACKEND_DATABASE_URL
 """
 
@@ -18,12 +18,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sys
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
 from backend.models import AuditChain, AuditEvent
@@ -146,44 +144,3 @@ def verify_recordings(session: Session, store: RecordingStore) -> tuple[Broken |
             return Broken(event_id, f"recording {short}… does not hash to its sha256"), checked
         checked += 1
     return None, checked
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    if args != ["verify"]:
-        print("usage: python -m backend.audit verify", file=sys.stderr)
-        return 2
-    from backend.config import ConfigError, Settings
-    from backend.db import Database
-    from backend.recordings import recording_store
-
-    try:
-        settings = Settings.from_env()
-        store = recording_store(settings)  # the recordings' key derives from BACKEND_DATA_KEY
-    except ConfigError as error:
-        print(f"cannot verify: {error}", file=sys.stderr)
-        return 2
-    database = Database(settings.database_url, settings.now)
-    try:
-        if not inspect(database.engine).has_table(AuditEvent.__tablename__):
-            where = database.url.render_as_string(hide_password=True)
-            print(
-                f"no audit trail in {where} (wrong BACKEND_DATABASE_URL, or never migrated)", file=sys.stderr
-            )
-            return 2
-        with database.session() as session:
-            broken, recordings = verify_chain(session), 0
-            if broken is None:
-                broken, recordings = verify_recordings(session, store)
-            count = session.query(AuditEvent).count()
-    finally:
-        database.dispose()
-    if broken is None:
-        print(f"OK ({count} entries, {recordings} recordings)")
-        return 0
-    print(str(broken))
-    return 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())

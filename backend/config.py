@@ -8,6 +8,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
+from privacy.vault import InvalidKey, Vault, load_master_key
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # China has had no daylight saving since 1991, so a fixed offset is exact and needs no tzdata.
 CHINA_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")
@@ -19,18 +21,6 @@ class ConfigError(RuntimeError):
 
 def utc_now() -> datetime:
     return datetime.now(timezone.utc)
-
-
-def write_new_secret(path: Path, text: str) -> bool:
-    """Create `path` (mode 0600) holding `text`, unless it exists; True when this call created it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return False  # another process created it first: use theirs
-    with os.fdopen(fd, "w") as handle:
-        handle.write(text)
-    return True
 
 
 def sandbox_mode_from_env(env: Mapping[str, str]) -> bool:
@@ -139,6 +129,16 @@ class Settings:
     def today(self) -> date:
         """Today's date in China: ages and 'not in the future' checks follow the customer's calendar."""
         return self.now().astimezone(CHINA_TZ).date()
+
+    def vault(self, purpose: str = "backend-field") -> Vault:
+        """A vault under the master key (BACKEND_DATA_KEY, or the sandbox key file) for one purpose."""
+        try:
+            key = load_master_key(
+                self.data_key, sandbox=self.sandbox_mode, key_file=self.resolve_path(self.key_file)
+            )
+        except InvalidKey as exc:
+            raise ConfigError(str(exc)) from exc
+        return Vault(key, purpose)
 
     def resolve_path(self, path: str) -> Path:
         """Relative paths are relative to the repository root, so the service works from any cwd."""

@@ -20,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import declarative_base, relationship
 
-from backend.crypto import EncryptedText
+from backend.encrypted import EncryptedText
 
 Base = declarative_base()
 

@@ -1,7 +1,7 @@
 """Stored voice recordings of the consent and agreement answers ("double recording").
 
 The gateway stores the audio of voice turns taken at those steps; the backend's audit entries reference them
-by sha256, `python -m backend.audit verify` checks each one still decrypts to audio with that hash, and
+by sha256, `python -m backend.cli verify-audit` checks each one still decrypts to audio with that hash, and
 deleting an application erases them. One interface; the local implementation keeps encrypted files in
 RECORDINGS_DIR (a volume shared by the gateway and the backend).
 """
@@ -18,7 +18,7 @@ from typing import Protocol
 from cryptography.fernet import InvalidToken
 
 from backend.config import Settings
-from backend.crypto import Vault
+from privacy.vault import Vault
 
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
 VAULT_PURPOSE = "recording"
@@ -123,5 +123,5 @@ def _write_atomically(path: Path, data: bytes) -> None:
 
 
 def recording_store(settings: Settings, vault: Vault | None = None) -> RecordingStore:
-    vault = vault or Vault.from_settings(settings, purpose=VAULT_PURPOSE)
+    vault = vault or settings.vault(VAULT_PURPOSE)
     return LocalRecordingStore(settings.resolve_path(settings.recordings_dir), vault)

@@ -10,8 +10,8 @@ from datetime import timedelta
 
 from backend.db import to_db
 from backend.models import Application
+from backend.services.application_state import CANCELLED, DELETED, IN_PROGRESS, REFUSED, log
 from backend.services.applications import erase_personal_data
-from backend.services.common import CANCELLED, DELETED, IN_PROGRESS, REFUSED, log
 from backend.services.context import Services, build_services
 
 # Approved applications are kept by law; manual_review ones wait for the person reviewing them.

@@ -1,8 +1,8 @@
-"""Rasa's SQL tracker store keeping no personal data in the clear (see bot.redaction); endpoints.yml names it.
+"""Rasa's SQL tracker store keeping no personal data in the clear (privacy.events); endpoints.yml names it.
 
 Only writing and reading change: each new event is redacted (numbers, names) or, for the slots that must
-carry a value to the next turn, sealed with a key derived from the backend's master key (BACKEND_DATA_KEY,
-or the sandbox key file) before it is serialised; sealed values are opened again when a tracker is read.
+carry a value to the next turn, sealed with a key derived from the master key (BACKEND_DATA_KEY, or the
+sandbox key file) before it is serialised; sealed values are opened again when a tracker is read.
 Sessions and the schema are Rasa's, so an existing tracker database keeps working.
 """
 
@@ -17,10 +17,10 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
-from backend.config import Settings
-from backend.crypto import Vault
 from bot.erasure import conversations_to_erase, marker_events
-from bot.redaction import redact_events, unseal_events
+from bot.settings import BotSettings
+from privacy.events import redact_events, unseal_events
+from privacy.vault import Vault, load_master_key
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +33,11 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
     def __init__(self, *args: Any, sealed_slots: list[str] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.sealed_slots = frozenset(sealed_slots or DEFAULT_SEALED_SLOTS)
-        self.vault = Vault.from_settings(Settings.from_env(), purpose="tracker-slot")
+        settings = BotSettings()
+        key = load_master_key(
+            settings.backend_data_key, sandbox=settings.sandbox_mode, key_file=settings.key_file()
+        )
+        self.vault = Vault(key, purpose="tracker-slot")
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         await self.stream_events(tracker)

@@ -23,6 +23,7 @@ import re
 from dialects.chinese import to_simplified
 from dialects.number_words import digit_words, ordinal_option, words_to_digits
 from dialects.rewrites import Rewrite, apply_replacements, compose, map_offset  # noqa: F401  (re-exported)
+from privacy.numbers import PHONE
 
 SPOKEN_DIGITS: dict[str, str] = {
     "零": "0",
@@ -67,7 +68,6 @@ IDIOMS: tuple[str, ...] = (
 )
 _MIN_SPOKEN_RUN = 3
 _MIN_CHUNK, _MAX_CHUNK, _MAX_NUMBER = 3, 8, 19
-_PHONE_RE = re.compile(r"1[3-9]\d{9}")
 
 
 def _group_qualifies(group: str) -> bool:
@@ -114,7 +114,7 @@ def _can_join(acc: str, last_chunk: str, nxt: str, sep: str) -> bool:
         return False
     if len(acc) + len(nxt) > _MAX_NUMBER:
         return False
-    if _PHONE_RE.fullmatch(acc):
+    if PHONE.fullmatch(acc):
         return False
     stripped = sep.strip(" \t\u3000")
     return not (stripped and _YEAR_RE.fullmatch(last_chunk) and _YEAR_RE.fullmatch(nxt))

@@ -5,7 +5,7 @@ import os
 
 import uvicorn
 
-from backend.logs import install_redaction, uvicorn_log_config
+from privacy.logs import install_redaction, uvicorn_log_config
 from voice.app import create_app
 
 if __name__ == "__main__":

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
     from backend.config import Settings
-    from backend.crypto import Vault
     from backend.db import Database
+    from privacy.vault import Vault
 
 P = TypeVar("P", bound="Provider")
 

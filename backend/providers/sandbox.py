@@ -25,7 +25,7 @@ from backend.providers.base import (
     RecipientRejected,
     SmsSender,
 )
-from backend.validation.masking import mask_phone
+from privacy.numbers import mask_phone
 
 log = logging.getLogger(__name__)
 

@@ -8,10 +8,10 @@ from backend.db import from_db, to_db
 from backend.errors import ApiError
 from backend.models import AgreementSignature
 from backend.schemas import SignOut
-from backend.services.common import load, require_in_progress, snapshot, touch
+from backend.services.application_state import load, require_in_progress, snapshot, touch
 from backend.services.context import Services
 from backend.services.evidence import answer_evidence
-from backend.validation.masking import redact
+from privacy.numbers import redact
 
 
 def sign(

@@ -22,7 +22,7 @@ from backend.models import (
     VideoAppointment,
 )
 from backend.schemas import ApplicationOut, DeletedApplicationOut
-from backend.services.common import (
+from backend.services.application_state import (
     APPROVED,
     CANCELLED,
     DELETED,
@@ -37,7 +37,7 @@ from backend.services.common import (
 )
 from backend.services.context import Services
 from backend.services.evidence import answer_evidence
-from backend.validation.masking import redact
+from privacy.numbers import redact
 
 ERASED_SENDER = "erased"
 

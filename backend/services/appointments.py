@@ -18,8 +18,8 @@ from backend.db import from_db, to_db
 from backend.errors import ApiError
 from backend.models import VideoAppointment
 from backend.schemas import AppointmentIn, AppointmentOut
+from backend.services.application_state import load, log
 from backend.services.applications import new_id
-from backend.services.common import load, log
 from backend.services.context import Services
 
 BOOKED = "booked"

@@ -8,7 +8,7 @@ from backend.db import to_db
 from backend.errors import ApiError
 from backend.models import RiskAssessment
 from backend.schemas import RiskOut
-from backend.services.common import load, require_in_progress, snapshot, touch
+from backend.services.application_state import load, require_in_progress, snapshot, touch
 from backend.services.context import Services
 
 

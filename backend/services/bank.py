@@ -8,7 +8,14 @@ from backend.errors import ApiError
 from backend.models import BankBinding
 from backend.providers.base import ProviderError
 from backend.schemas import CardOut
-from backend.services.common import load, log, provider_failed, require_in_progress, snapshot, touch
+from backend.services.application_state import (
+    load,
+    log,
+    provider_failed,
+    require_in_progress,
+    snapshot,
+    touch,
+)
 from backend.services.context import Services
 from backend.validation.bank_card import validate_card
 

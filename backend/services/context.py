@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from backend.admin_auth import Reviewers, load_reviewers
 from backend.compliance import Rules, load_rules
 from backend.config import Settings
-from backend.crypto import Vault, install_field_vault
 from backend.db import Database
+from backend.encrypted import install_field_vault
 from backend.providers import Providers, build_providers
 from backend.providers.base import ProviderContext
 from backend.providers.sandbox import SandboxData, sandbox_data
 from backend.recordings import RecordingStore, recording_store
+from privacy.vault import Vault
 
 
 @dataclass
@@ -29,7 +30,7 @@ class Services:
 
 def build_services(settings: Settings, *, migrate: bool = True) -> Services:
     # Configuration errors stop the start before anything touches the database.
-    vault = Vault.from_settings(settings)
+    vault = settings.vault()
     install_field_vault(vault)  # names are EncryptedText columns
     reviewers = load_reviewers(settings)
     db = Database(settings.database_url, settings.now)

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from backend.services.context import Services
-from backend.validation.masking import redact
+from privacy.numbers import redact
 
 
 def answer_evidence(ctx: Services, utterance: str, channel: str, audio_sha256: str | None) -> dict[str, Any]:
     """The user's words as the tables keep them (numbers redacted) and the channel; for a voice answer the
-    audio's sha256 and, when the gateway stored it, the recording that `backend.audit verify` checks."""
+    audio's sha256 and, when it was stored, the recording that `python -m backend.cli verify-audit` checks."""
     details: dict[str, Any] = {"utterance": redact(utterance), "channel": channel}
     if audio_sha256:
         sha256 = audio_sha256.lower()

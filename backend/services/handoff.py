@@ -5,10 +5,10 @@ from __future__ import annotations
 from backend.db import to_db
 from backend.models import HandoffTicket
 from backend.schemas import HandoffOut
+from backend.services.application_state import load, log
 from backend.services.applications import new_id
-from backend.services.common import load, log
 from backend.services.context import Services
-from backend.validation.masking import redact
+from privacy.numbers import redact
 
 # A rough queue estimate for the caller ("about N minutes"); a real contact centre would answer this.
 BASE_ETA_MINUTES = 3

@@ -13,7 +13,7 @@ from backend.errors import ApiError
 from backend.models import Application, Customer, IdentityAttempt
 from backend.providers.base import ProviderError
 from backend.schemas import ApplicationOut, IdValidOut, LivenessCheckOut, LivenessStartOut
-from backend.services.common import (
+from backend.services.application_state import (
     MANUAL_REVIEW,
     REFUSED,
     load,

@@ -16,8 +16,7 @@ from backend.models import Application, ConsentRecord, SmsChallenge
 from backend.progress import progress_rank
 from backend.providers.base import ProviderError, RecipientRejected
 from backend.schemas import CodeSentOut, VerifyOut
-from backend.services.applications import link_sender
-from backend.services.common import (
+from backend.services.application_state import (
     CANCELLED,
     IN_PROGRESS,
     load,
@@ -27,10 +26,9 @@ from backend.services.common import (
     snapshot,
     touch,
 )
+from backend.services.applications import link_sender
 from backend.services.context import Services
-from backend.validation.masking import mask_phone
-from backend.validation.normalize import digits_text
-from backend.validation.phone import normalize_phone
+from privacy.numbers import digits_text, mask_phone, normalize_phone
 
 
 def _code_hash(ctx: Services, salt: str, code: str) -> str:

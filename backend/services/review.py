@@ -12,10 +12,10 @@ from backend.db import from_db, to_db
 from backend.errors import ApiError
 from backend.models import Application, AuditEvent, Customer
 from backend.schemas import AuditEntryOut, ReviewDetailOut, ReviewQueueItem, ReviewQueueOut, ReviewReason
-from backend.services.common import MANUAL_REVIEW, REFUSED, load, log, touch
+from backend.services.application_state import MANUAL_REVIEW, REFUSED, load, log, touch
 from backend.services.context import Services
 from backend.services.submit import latest_answers, open_account
-from backend.validation.masking import mask_account, mask_name
+from privacy.numbers import mask_account, mask_name
 
 REJECTED_BY_REVIEW = "review_rejected"
 

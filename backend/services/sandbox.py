@@ -9,8 +9,7 @@ from backend.errors import not_found
 from backend.models import SandboxOutbox, SmsChallenge
 from backend.schemas import SandboxRewindOut, SandboxSmsOut
 from backend.services.context import Services
-from backend.validation.masking import mask_phone
-from backend.validation.phone import normalize_phone
+from privacy.numbers import mask_phone, normalize_phone
 
 
 def last_sms(ctx: Services, raw_phone: str) -> SandboxSmsOut:

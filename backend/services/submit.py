@@ -13,7 +13,7 @@ from backend.errors import ApiError
 from backend.models import Application, Customer, IdentityAttempt, RiskAssessment
 from backend.progress import missing_steps
 from backend.schemas import SubmitOut
-from backend.services.common import (
+from backend.services.application_state import (
     APPROVED,
     MANUAL_REVIEW,
     load,
@@ -24,9 +24,8 @@ from backend.services.common import (
 )
 from backend.services.context import Services
 from backend.services.identity import is_existing_customer
-from backend.validation.bank_card import luhn_check_digit
 from backend.validation.id_card import validate_id_number
-from backend.validation.masking import mask_account
+from privacy.numbers import luhn_check_digit, mask_account
 
 FAILED_OUTCOMES = ("mismatch", "failed")
 

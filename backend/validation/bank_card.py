@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 
 from backend.content import load_yaml
-from backend.validation.masking import mask_card
-from backend.validation.normalize import digits_text
-
-CARD_RE = re.compile(r"^\d{16,19}$")
+from privacy.numbers import CARD, digits_text, luhn_valid, mask_card
 
 
 @dataclass(frozen=True)
@@ -30,21 +26,6 @@ class CardCheck:
     @property
     def masked(self) -> str | None:
         return mask_card(self.card_number) if self.card_number else None
-
-
-def luhn_ok(number: str) -> bool:
-    total = 0
-    for position, char in enumerate(reversed(number)):
-        digit = int(char)
-        if position % 2 == 1:  # every second digit from the right is doubled
-            digit = digit * 2 - 9 if digit > 4 else digit * 2
-        total += digit
-    return total % 10 == 0
-
-
-def luhn_check_digit(partial: str) -> str:
-    """The digit that makes `partial` + digit pass the Luhn check (exactly one of ten does)."""
-    return next(d for d in "0123456789" if luhn_ok(partial + d))
 
 
 @lru_cache(maxsize=1)
@@ -67,9 +48,9 @@ def lookup_bank(number: str) -> Bank | None:
 
 def validate_card(raw: str) -> CardCheck:
     text = digits_text(raw)
-    if not CARD_RE.match(text):
+    if not CARD.fullmatch(text):
         return CardCheck(False, "format")
-    if not luhn_ok(text):
+    if not luhn_valid(text):
         return CardCheck(False, "luhn")
     bank = lookup_bank(text)
     if bank is None:

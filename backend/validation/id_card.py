@@ -7,17 +7,12 @@ digits) is checked against data, because county codes change every year.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date
 
 from backend.content import load_yaml
-from backend.validation.masking import mask_id
-from backend.validation.normalize import digits_text
+from privacy.numbers import ID_NUMBER, digits_text, id_check_char, mask_id
 
-WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-CHECK_CHARS = "10X98765432"  # index = weighted sum mod 11
-ID_RE = re.compile(r"^\d{17}[\dX]$")
 MIN_BIRTH_YEAR = 1900
 
 
@@ -36,10 +31,6 @@ class IdCheck:
         return mask_id(self.id_number) if self.id_number else None
 
 
-def check_char(first17: str) -> str:
-    return CHECK_CHARS[sum(int(d) * w for d, w in zip(first17, WEIGHTS, strict=True)) % 11]
-
-
 def age_on(birth: date, today: date) -> int:
     """Completed years; someone born on 29 February turns a year older on 1 March in common years."""
     return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
@@ -51,9 +42,9 @@ def provinces() -> dict[str, str]:
 
 def validate_id_number(raw: str, today: date) -> IdCheck:
     text = digits_text(raw).upper()
-    if not ID_RE.match(text):
+    if not ID_NUMBER.fullmatch(text):
         return IdCheck(False, "format")
-    if check_char(text[:17]) != text[17]:
+    if id_check_char(text[:17]) != text[17]:
         return IdCheck(False, "checksum")
     try:
         birth = date(int(text[6:10]), int(text[10:12]), int(text[12:14]))

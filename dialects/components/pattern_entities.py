@@ -32,13 +32,12 @@ from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from dialects.checksums import is_valid_id_number, luhn_valid
 from dialects.components.base import MessageComponent
 from dialects.components.rewriting import ORIGINAL_TEXT, is_intent_trigger, original_span
 from dialects.numbers import find_option
+from privacy.numbers import PHONE, is_valid_id_number, luhn_valid
 
 _DIGIT_RUN_RE = re.compile(r"(?<![0-9A-Za-z.])(?:[0-9]{17}[Xx]|[0-9]+)(?![0-9A-Za-z])")
-_PHONE_RE = re.compile(r"1[3-9][0-9]{9}")
 
 
 def _plausible_birth_date(digits: str) -> bool:
@@ -72,7 +71,7 @@ def _classify_run(run: str, start: int, end: int) -> dict[str, Any] | None:
         if value.isdigit() and not _plausible_birth_date(value) and luhn_valid(value):
             return _entity("bank_card", value, start, end, 1.0, valid=True)
         return _entity("id_number", value, start, end, 0.5, valid=False)
-    if n == 11 and _PHONE_RE.fullmatch(run):
+    if n == 11 and PHONE.fullmatch(run):
         return _entity("phone_number", run, start, end, 1.0)
     if 16 <= n <= 19:
         valid = luhn_valid(run)

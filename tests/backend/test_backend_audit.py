@@ -8,7 +8,7 @@ import pytest
 from backend_testkit import ADULT_ID, CARD, PHONE, Flow
 from sqlalchemy import text
 
-from backend import audit
+from backend import audit, cli
 from backend.models import AuditEvent
 
 
@@ -94,13 +94,13 @@ def test_removed_rows_are_detected(flow: Flow, finished: str) -> None:
 
 def test_cli(flow: Flow, finished: str, settings, monkeypatch, capsys) -> None:
     monkeypatch.setenv("BACKEND_DATABASE_URL", settings.database_url)
-    assert audit.main(["verify"]) == 0
+    assert cli.main(["verify-audit"]) == 0
     assert capsys.readouterr().out.startswith("OK (")
     last = events(flow)[-1]
     run_sql(flow, "UPDATE audit_events SET at = '2020-01-01T00:00:00+00:00' WHERE id = :i", i=last.id)
-    assert audit.main(["verify"]) == 1
+    assert cli.main(["verify-audit"]) == 1
     assert f"BROKEN at event {last.id}" in capsys.readouterr().out
-    assert audit.main([]) == 2
+    assert cli.main([]) == 2
 
 
 def test_concurrent_steps_keep_one_chain(flow: Flow) -> None:

@@ -127,11 +127,9 @@ def test_real_providers_are_used(settings: Settings) -> None:
 
 
 def test_sandbox_key_file_is_created_once(settings: Settings, tmp_path) -> None:
-    from backend.crypto import Vault
-
     key_file = tmp_path / "keys" / "backend.key"
-    first = Vault.from_settings(settings.with_overrides(data_key=None, key_file=str(key_file)))
+    first = settings.with_overrides(data_key=None, key_file=str(key_file)).vault()
     assert key_file.exists() and (key_file.stat().st_mode & 0o777) == 0o600
-    second = Vault.from_settings(settings.with_overrides(data_key=None, key_file=str(key_file)))
+    second = settings.with_overrides(data_key=None, key_file=str(key_file)).vault()
     assert second.decrypt(first.encrypt("13812345678")) == "13812345678"
     assert first.digest("phone", "1") == second.digest("phone", "1") != first.digest("id_number", "1")

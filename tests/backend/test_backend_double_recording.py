@@ -12,10 +12,11 @@ from backend_testkit import PHONE, TEST_KEY, Flow
 from sqlalchemy import text
 
 from backend import audit
+from backend import cli as backend_cli
 from backend.config import Settings
-from backend.crypto import Vault, generate_key
 from backend.models import ApplicationSender, AuditEvent, ConsentRecord, HandoffTicket
 from backend.recordings import LocalRecordingStore, RecordingUnreadable, recording_store, sha256_of
+from privacy.vault import Vault, generate_key
 
 CONSENT_AUDIO = b"RIFF-consent-audio-" + bytes(range(256))
 SIGN_AUDIO = b"RIFF-signature-audio-" + bytes(range(200))
@@ -72,7 +73,7 @@ def cli(
     monkeypatch.setenv("BACKEND_DATABASE_URL", settings.database_url)
     monkeypatch.setenv("BACKEND_DATA_KEY", TEST_KEY)
     monkeypatch.setenv("RECORDINGS_DIR", settings.recordings_dir)
-    status = audit.main(["verify"])
+    status = backend_cli.main(["verify-audit"])
     return status, capsys.readouterr().out
 
 
@@ -259,7 +260,7 @@ def test_the_store_follows_the_settings(tmp_path: Path) -> None:
 def test_cli_on_a_database_without_a_trail(tmp_path: Path, monkeypatch, capsys) -> None:
     monkeypatch.setenv("BACKEND_DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
     monkeypatch.setenv("BACKEND_DATA_KEY", TEST_KEY)
-    assert audit.main(["verify"]) == 2
+    assert backend_cli.main(["verify-audit"]) == 2
     assert "no audit trail in sqlite:///" in capsys.readouterr().err
 
 
@@ -267,5 +268,5 @@ def test_cli_outside_sandbox_needs_the_key(tmp_path: Path, monkeypatch, capsys) 
     monkeypatch.setenv("BACKEND_DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
     monkeypatch.setenv("SANDBOX_MODE", "false")
     monkeypatch.delenv("BACKEND_DATA_KEY", raising=False)
-    assert audit.main(["verify"]) == 2
+    assert backend_cli.main(["verify-audit"]) == 2
     assert "cannot verify: BACKEND_DATA_KEY must be set" in capsys.readouterr().err

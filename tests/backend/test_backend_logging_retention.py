@@ -6,8 +6,8 @@ import logging
 
 from backend_testkit import ADULT_ID, CARD, PHONE, FakeClock, Flow
 
-from backend.logs import RedactFilter, uvicorn_log_config
 from backend.retention import purge_stale
+from privacy.logs import RedactFilter, uvicorn_log_config
 
 
 def test_no_raw_numbers_in_logs(flow: Flow, caplog) -> None:

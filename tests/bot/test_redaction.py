@@ -14,8 +14,8 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUtt
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
-from bot.redaction import redact_events, redact_text
 from bot.tracker_store import RedactingSQLTrackerStore
+from privacy.events import redact_events, redact_text
 
 ID_NUMBER = "11010519491231002X"
 PHONE = "13812345678"
@@ -91,7 +91,7 @@ def test_a_name_in_two_scripts_is_redacted_whole_and_by_part() -> None:
 
 
 def test_a_sealed_value_that_cannot_be_opened_is_empty_not_an_error() -> None:
-    from bot.redaction import unseal_events
+    from privacy.events import unseal_events
 
     def broken(_: str) -> str:
         raise ValueError("the key changed")

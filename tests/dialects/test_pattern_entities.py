@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from dialects.checksums import id_check_digit
+from privacy.numbers import id_check_char
 
 pytest.importorskip("rasa")
 
@@ -22,7 +22,7 @@ from dialects.components.pattern_entities import (  # noqa: E402
     extract_pattern_entities,
 )
 
-VALID_ID = "110101199003077777"[:17] + id_check_digit("11010119900307777")
+VALID_ID = "110101199003077777"[:17] + id_check_char("11010119900307777")
 WRONG_ID = VALID_ID[:17] + ("0" if VALID_ID[17] != "0" else "1")
 
 

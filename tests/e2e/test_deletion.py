@@ -1,7 +1,7 @@
 """ "Delete my data" across every store: a user consents by voice in one conversation, resumes in another,
 gives phone, name and ID, then asks to delete. Afterwards the backend database, the conversation store (all
 linked conversations), the recordings and the logs hold nothing of them but the anonymised audit entry, and
-`python -m backend.audit verify` (make verify-audit) still passes."""
+`python -m backend.cli verify-audit` (make verify-audit) still passes."""
 
 from __future__ import annotations
 

@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from backend.crypto import Vault
 from backend.recordings import LocalRecordingStore
+from privacy.vault import Vault
 from voice.asr.audio_io import decode_audio
 from voice.channels.prompts import prompt
 from voice.channels.speaking import join_speech, split_for_speech

@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from dialects.checksums import is_valid_id_number, luhn_valid
+from privacy.numbers import is_valid_id_number, luhn_valid
 from voice.speech import RecognitionContext
 
 # Said at any step: keep them recognisable whatever the step prompt is.

@@ -22,13 +22,13 @@ TABLES = ("applications", "customers")
 
 
 def _vault():
-    from backend import crypto
+    from backend import encrypted
     from backend.config import Settings
 
     try:
-        return crypto.field_vault()
+        return encrypted.field_vault()
     except RuntimeError:  # the alembic CLI: no running backend installed one
-        return crypto.Vault.from_settings(Settings.from_env())
+        return Settings.from_env().vault()
 
 
 def _rewrite(transform) -> None:

@@ -10,7 +10,7 @@ import copy
 import logging
 from typing import Any
 
-from backend.validation.masking import redact
+from privacy.numbers import redact
 
 
 class RedactFilter(logging.Filter):
@@ -37,15 +37,16 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def uvicorn_log_config(level: str = "INFO") -> dict[str, Any]:
-    """uvicorn's own config plus the redaction filter on every handler and a handler for `backend.*`."""
+def uvicorn_log_config(level: str = "INFO", logger: str = "backend") -> dict[str, Any]:
+    """uvicorn's own config plus the redaction filter on every handler and a handler for the service's own
+    loggers (`logger.*`)."""
     from uvicorn.config import LOGGING_CONFIG
 
     config = copy.deepcopy(LOGGING_CONFIG)
-    config["filters"] = {"redact": {"()": "backend.logs.RedactFilter"}}
+    config["filters"] = {"redact": {"()": "privacy.logs.RedactFilter"}}
     for handler in config["handlers"].values():
         handler["filters"] = ["redact"]
-    config["loggers"]["backend"] = {"handlers": ["default"], "level": level.upper(), "propagate": False}
+    config["loggers"][logger] = {"handlers": ["default"], "level": level.upper(), "propagate": False}
     return config
 
 

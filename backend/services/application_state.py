@@ -1,4 +1,5 @@
-"""What every step needs: loading an application, state guards, progress, and the snapshot replies carry."""
+"""An application's state as every step needs it: loading one, its status guards, and the snapshot replies
+carry."""
 
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ redacted:
   wherever they occur in the same batch of events (the bot's reply may say the name back).
 
 Slots are different: a few hold what the user gave until it is confirmed a turn later (the ID number, the
-card, the name). Their values are sealed (encrypted, see bot.tracker_store) rather than redacted, so the
+card, the name). Their values are sealed (encrypted, by the tracker store) rather than redacted, so the
 next turn still has them while the database holds only ciphertext. Other slots hold masked values by design
 and are stored as they are.
 
