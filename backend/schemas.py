@@ -161,6 +161,11 @@ class RiskOut(BaseModel):
     lang: str = Field("zh", description="the language of level_name and notice")
 
 
+class RecordingOut(BaseModel):
+    sha256: str
+    bytes: int
+
+
 class StageOut(BaseModel):
     stage: int
     steps: list[str]

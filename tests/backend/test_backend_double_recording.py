@@ -4,11 +4,13 @@ every linked conversation's recordings and answers with those conversations."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
 import pytest
 from backend_testkit import PHONE, TEST_KEY, Flow
+from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from backend import audit
@@ -270,3 +272,17 @@ def test_cli_outside_sandbox_needs_the_key(tmp_path: Path, monkeypatch, capsys) 
     monkeypatch.delenv("BACKEND_DATA_KEY", raising=False)
     assert backend_cli.main(["verify-audit"]) == 2
     assert "cannot verify: BACKEND_DATA_KEY must be set" in capsys.readouterr().err
+
+
+def test_the_gateway_hands_recordings_over_http(flow: Flow, client: TestClient) -> None:
+    audio = b"RIFF" + bytes(2000)
+    kept = client.post(
+        "/recordings?sender_id=web-1", content=audio, headers={"content-type": "application/octet-stream"}
+    )
+    assert kept.status_code == 201
+    sha256 = kept.json()["sha256"]
+    assert kept.json() == {"sha256": hashlib.sha256(audio).hexdigest(), "bytes": len(audio)}
+    store = client.app.state.services.recordings
+    assert store.get(sha256) == audio and sha256 in store.owned(["web-1"])
+    assert client.post("/recordings?sender_id=web-1", content=b"").status_code == 422
+    assert client.post("/recordings?sender_id=bad id", content=audio).status_code == 422
