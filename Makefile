@@ -14,7 +14,8 @@ VENV_STAMP := $(VENV)/.installed-$(REQS_HASH)
 # Caches outside the clone, keyed by content, so a fresh clone (CI) reuses them but never needs them.
 CACHE_DIR ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/account-opening-assistant
 TRAIN_NLU := $(sort $(wildcard nlu_data/*/train))
-TRAIN_INPUTS := config.yml $(shell find bot dialects $(TRAIN_NLU) -type f \( -name '*.yml' -o -name '*.py' -o -name '*.txt' \) 2>/dev/null | sort)
+# The NLU's components read the languages registry and the number patterns of privacy/: both count.
+TRAIN_INPUTS := config.yml $(shell find bot dialects languages privacy $(TRAIN_NLU) -type f \( -name '*.yml' -o -name '*.py' -o -name '*.txt' \) 2>/dev/null | sort)
 MODEL_HASH := $(shell cat $(TRAIN_INPUTS) requirements.txt 2>/dev/null | sha256sum | cut -c1-16)
 MODEL := models/model-$(MODEL_HASH).tar.gz
 

@@ -8,12 +8,14 @@ from typing import Any
 
 import yaml
 
+from languages import DEFAULT_LANGUAGE, conversation_languages
+
 DATA_DIR = Path(__file__).resolve().parent / "data"
-DEFAULT_LANG = "zh"
-# The languages the texts are written in (design/languages.md): Mandarin, written Cantonese (traditional
-# characters), Tibetan, Uyghur (Arabic script). Dialects of Mandarin are served zh. The API refuses any other
-# code; a text that lacks one of these languages is served in zh.
-LANGS = ("zh", "yue", "bo", "ug")
+DEFAULT_LANG = DEFAULT_LANGUAGE
+# The languages the texts are written in: the registry's conversation languages (languages/registry.yml):
+# Mandarin, written Cantonese (traditional characters), Tibetan, Uyghur (Arabic script). Dialects of Mandarin
+# are served zh. The API refuses any other code; a text that lacks one of these languages is served in zh.
+LANGS = conversation_languages()
 
 
 @cache

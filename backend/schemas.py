@@ -7,6 +7,8 @@ from enum import Enum
 
 from pydantic import BaseModel, Field, conint, constr
 
+from languages import DEFAULT_LANGUAGE
+
 Channel = constr(strip_whitespace=True, regex=r"^[a-z][a-z0-9_]{0,31}$")
 SenderId = constr(strip_whitespace=True, min_length=1, max_length=128)
 Utterance = constr(strip_whitespace=True, min_length=1, max_length=2000)
@@ -158,7 +160,7 @@ class RiskOut(BaseModel):
     lowest_category: bool
     notice: str | None
     application: ApplicationOut
-    lang: str = Field("zh", description="the language of level_name and notice")
+    lang: str = Field(DEFAULT_LANGUAGE, description="the language of level_name and notice")
 
 
 class RecordingOut(BaseModel):
@@ -223,7 +225,7 @@ class SubmitOut(BaseModel):
     account_number: str | None
     review_reasons: list[str]
     application: ApplicationOut
-    lang: str = Field("zh", description="the language of review_reasons")
+    lang: str = Field(DEFAULT_LANGUAGE, description="the language of review_reasons")
 
 
 class HandoffIn(BaseModel):
@@ -242,7 +244,9 @@ class AppointmentIn(BaseModel):
     sender_id: SenderId  # type: ignore[valid-type]
     application_id: str | None = None
     channel: Channel = "app"  # type: ignore[valid-type]
-    lang: str = Field("zh", description="the customer's language (zh, yue, bo, ug): the agent's language")
+    lang: str = Field(
+        DEFAULT_LANGUAGE, description="the customer's language (zh, yue, bo, ug): the agent's language"
+    )
     preferred_time: datetime | None = Field(
         None, description="earliest time that suits the customer (with a UTC offset); null: the earliest slot"
     )

@@ -16,10 +16,11 @@ from typing import Any
 
 import yaml
 
+from languages import DEFAULT_LANGUAGE
+
 RESPONSES_DIR = Path(__file__).resolve().parent / "responses"
 # Senior-mode variants (shorter sentences, one question, gentle re-prompts): same keys, placeholders, buttons.
 SENIOR_DIR = RESPONSES_DIR / "senior"
-DEFAULT_LANGUAGE = "zh"
 
 
 @dataclass(frozen=True)

@@ -23,10 +23,10 @@ import yaml
 from dialects.chinese import simplified_only, to_simplified, traditional_only
 from dialects.lexicons import DECISIVE_CUE_WEIGHT, Dialect, load_dialects
 from dialects.scripts import ARABIC, HAN, LATIN, TIBETAN, count_scripts
+from languages import DEFAULT_LANGUAGE, conversation_languages
 
 DATA_FILE = Path(__file__).resolve().parent / "data" / "language_id.yml"
-DEFAULT_LANGUAGE = "zh"
-CONVERSATION_LANGUAGES = ("zh", "yue", "bo", "ug")
+CONVERSATION_LANGUAGES = conversation_languages()
 _MIN_HAN_FOR_MANDARIN = 3
 # Han inside a Tibetan or Uyghur message is a Chinese name, bank or region ("ئىسمىم 热依汗古丽·艾买提"): one
 # word of the minority script (this many letters) decides, even when the Han characters outnumber it.

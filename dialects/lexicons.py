@@ -17,6 +17,7 @@ import yaml
 
 from dialects.chinese import to_simplified
 from dialects.rewrites import Rewrite, apply_replacements
+from languages import DEFAULT_LANGUAGE
 
 LEXICON_DIR = Path(__file__).resolve().parent / "lexicons"
 DECISIVE_CUE_WEIGHT = 2
@@ -66,7 +67,7 @@ def _load(path: Path) -> Dialect:
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     return Dialect(
         name=str(data["dialect"]),
-        language=str(data.get("language", "zh")),
+        language=str(data.get("language", DEFAULT_LANGUAGE)),
         cues={to_simplified(str(k)): int(v) for k, v in (data.get("cues") or {}).items()},
         normalize={to_simplified(str(k)): str(v) for k, v in (data.get("normalize") or {}).items()},
     )

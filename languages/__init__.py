@@ -18,6 +18,7 @@ REGISTRY_FILE = Path(__file__).resolve().parent / "registry.yml"
 @dataclass(frozen=True)
 class Language:
     code: str
+    tag: str  # BCP 47, as the pages' lang attribute
     name: str
     english_name: str
     conversation: bool  # replies, backend texts and page labels exist in it
@@ -34,6 +35,7 @@ def _load() -> tuple[str, dict[str, Language]]:
     languages = {
         code: Language(
             code=code,
+            tag=str(entry["tag"]),
             name=str(entry["name"]),
             english_name=str(entry["english_name"]),
             conversation=bool(entry["conversation"]),
