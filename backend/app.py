@@ -14,7 +14,6 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from backend.config import Settings
 from backend.errors import ApiError
-from backend.openapi import document_nulls
 from backend.routes import (
     admin,
     applications,
@@ -29,6 +28,7 @@ from backend.routes import (
     steps,
 )
 from backend.services import build_services
+from service.openapi import document_nulls
 
 log = logging.getLogger("backend")
 

@@ -16,7 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from backend.openapi import document_nulls
+from service.openapi import document_nulls
 from voice import web
 from voice.channels import http as voice_http
 from voice.channels.hotline import HotlineCall
