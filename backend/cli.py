@@ -1,5 +1,7 @@
 """Operator commands: `python -m backend.cli <command>`.
 
+    migrate        bring the database the environment configures (BACKEND_DATABASE_URL) to the newest
+                   schema; run once per release before the replicas start (they never migrate in a cluster)
 verify-audit   the audit trail's hash chain and the recordings its entries cite, in the database
                the environment configures (BACKEND_DATABASE_URL, RECORDINGS_DIR); prints OK or the
                first broken entry, exit status 1 when broken
@@ -17,7 +19,22 @@ from backend.db import Database
 from backend.models import AuditEvent
 from backend.recordings import recording_store
 
-USAGE = "usage: python -m backend.cli verify-audit"
+USAGE = "usage: python -m backend.cli migrate | verify-audit"
+
+
+def migrate() -> int:
+    try:
+        settings = Settings.from_env()
+    except ConfigError as error:
+        print(f"cannot migrate: {error}", file=sys.stderr)
+        return 2
+    database = Database(settings.database_url, settings.now)
+    try:
+        database.migrate()
+        print(f"migrated {database.url.render_as_string(hide_password=True)} to {database.schema_revision()}")
+    finally:
+        database.dispose()
+    return 0
 
 
 def verify_audit() -> int:
@@ -49,7 +66,7 @@ def verify_audit() -> int:
     return 1
 
 
-COMMANDS = {"verify-audit": verify_audit}
+COMMANDS = {"migrate": migrate, "verify-audit": verify_audit}
 
 
 def main(argv: list[str] | None = None) -> int:

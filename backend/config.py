@@ -79,6 +79,9 @@ class Settings:
     admin_tokens_file: str | None = None
     admin_token_file: str = "var/admin_tokens"
     log_level: str = "INFO"
+    # A single machine migrates at start; replicas in a cluster never do (`python -m backend.cli migrate`,
+    # a Kubernetes Job, runs once before them), so two starting replicas cannot race on the schema.
+    migrate_on_start: bool = True
     clock: Callable[[], datetime] = field(default=utc_now, compare=False, repr=False)
 
     @classmethod
@@ -116,6 +119,8 @@ class Settings:
             if env.get(var, "").strip():
                 kwargs[attr] = _int(env[var], var, minimum)
         kwargs["sandbox_mode"] = sandbox_mode_from_env(env)
+        if env.get("BACKEND_MIGRATE_ON_START", "").strip():
+            kwargs["migrate_on_start"] = _bool(env["BACKEND_MIGRATE_ON_START"], "BACKEND_MIGRATE_ON_START")
         return cls(**kwargs)  # type: ignore[arg-type]
 
     def with_overrides(self, **changes: object) -> Settings:

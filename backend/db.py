@@ -12,6 +12,8 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -89,6 +91,11 @@ class Database:
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
 
+    def schema_revision(self) -> str | None:
+        """The migration the database is at (None: never migrated); raises when it cannot be reached."""
+        with self.engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+
     @contextmanager
     def session(self) -> Iterator[Session]:
         """Read-only work."""
@@ -127,6 +134,11 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def head_revision() -> str:
+    """The newest migration in backend/migrations: what a ready database is at."""
+    return ScriptDirectory.from_config(alembic_config()).get_current_head() or ""
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -268,6 +268,7 @@ class AppointmentOut(BaseModel):
 class HealthOut(BaseModel):
     status: str
     sandbox: bool
+    database: str  # ok | unreachable | migrations pending
 
 
 class SandboxRewindIn(BaseModel):

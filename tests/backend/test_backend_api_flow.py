@@ -14,7 +14,8 @@ from privacy.numbers import luhn_valid
 
 
 def test_health(client: TestClient) -> None:
-    assert client.get("/healthz").json() == {"status": "ok", "sandbox": True}
+    assert client.get("/healthz").json() == {"status": "ok", "sandbox": True, "database": "ok"}
+    assert client.get("/livez").json() == {"status": "alive"}
 
 
 def test_reference_texts(client: TestClient) -> None:

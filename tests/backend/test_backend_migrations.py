@@ -9,7 +9,7 @@ from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from backend_testkit import ROOT
+from backend_testkit import ROOT, TEST_KEY
 from sqlalchemy import inspect, text
 
 import backend.db as db_module
@@ -101,3 +101,26 @@ def test_0002_keeps_sandbox_messages_sent_before_it(tmp_path: Path) -> None:
         row = connection.execute(text("SELECT code, text, lang FROM sandbox_outbox")).one()
         assert tuple(row) == ("123456", None, None)
     database.dispose()
+
+
+def test_replicas_that_do_not_migrate_wait_for_the_migration(tmp_path: Path, monkeypatch) -> None:
+    """A cluster's replicas start with BACKEND_MIGRATE_ON_START=false: not ready until `migrate` has run."""
+    from fastapi.testclient import TestClient
+
+    from backend import cli
+    from backend.app import create_app
+    from backend.config import Settings
+
+    url = f"sqlite:///{tmp_path / 'replica.db'}"
+    settings = Settings(
+        database_url=url, data_key=TEST_KEY, key_file=str(tmp_path / "k"), migrate_on_start=False
+    )
+    with TestClient(create_app(settings)) as replica:
+        assert replica.get("/livez").status_code == 200
+        waiting = replica.get("/healthz")
+        assert waiting.status_code == 503 and waiting.json()["database"] == "migrations pending"
+        monkeypatch.setenv("BACKEND_DATABASE_URL", url)
+        monkeypatch.setenv("BACKEND_DATA_KEY", TEST_KEY)
+        assert cli.main(["migrate"]) == 0
+        assert replica.get("/healthz").json()["database"] == "ok"
+    assert Settings.from_env({"BACKEND_MIGRATE_ON_START": "false"}).migrate_on_start is False
