@@ -27,6 +27,8 @@ logger = logging.getLogger(__name__)
 # Slots that hold what the user gave until it is confirmed (validated values are masked by the actions).
 DEFAULT_SEALED_SLOTS = ("name", "id_number", "phone_number", "sms_code", "bank_card")
 NAME_SLOTS = ("name",)
+# What the event broker hears when conversations are erased (a user deleted their data).
+ERASED_EVENT = "conversations_erased"
 
 
 class RedactingSQLTrackerStore(SQLTrackerStore):
@@ -40,37 +42,50 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
         self.vault = Vault(key, purpose="tracker-slot")
 
     async def save(self, tracker: DialogueStateTracker) -> None:
-        await self.stream_events(tracker)
         with self.session_scope() as session:
             new_events = list(self._additional_events(session, tracker))
             serialised = [event.as_dict() for event in new_events]  # once: every turn passes here
             erase = conversations_to_erase(serialised)
             if erase:
-                self._erase(session, tracker, erase)
-                return
-            stored = redact_events(
-                serialised,
-                self.sealed_slots,
-                self.vault.encrypt,
-                known_names=[tracker.get_slot(slot) for slot in NAME_SLOTS if slot in self.sealed_slots],
-            )
-            for event, data in zip(new_events, stored, strict=True):
-                session.add(self._row(tracker.sender_id, event.type_name, data))
-            session.commit()
+                stored = self._erase(session, tracker, erase)
+            else:
+                stored = redact_events(
+                    serialised,
+                    self.sealed_slots,
+                    self.vault.encrypt,
+                    known_names=[tracker.get_slot(slot) for slot in NAME_SLOTS if slot in self.sealed_slots],
+                )
+                for data in stored:
+                    session.add(self._row(tracker.sender_id, data["event"], data))
+                session.commit()
+        self._publish(tracker.sender_id, stored, erased=erase)
 
-    def _erase(self, session: Any, tracker: DialogueStateTracker, senders: list[str]) -> None:
+    def _publish(self, sender_id: str, stored: list[dict[str, Any]], erased: list[str]) -> None:
+        """The event broker gets each new event exactly as this store keeps it (redacted, slots sealed),
+        never the raw event Rasa's own streaming would send; after an erasure, first a notice naming the
+        erased conversations, so a consumer deletes what it kept of them."""
+        if self.event_broker is None:
+            return
+        if erased:
+            self.event_broker.publish({"sender_id": sender_id, "event": ERASED_EVENT, "senders": erased})
+        for data in stored:
+            self.event_broker.publish({"sender_id": sender_id, **data})
+
+    def _erase(self, session: Any, tracker: DialogueStateTracker, senders: list[str]) -> list[dict[str, Any]]:
         """Deleting a user's data: every stored event of the linked conversations goes, this turn's too;
-        the current conversation keeps only the non-personal marker (bot/erasure.py)."""
+        the current conversation keeps only the non-personal marker (bot/erasure.py), which it answers."""
         doomed = sorted({*senders, tracker.sender_id})
         if self.engine.dialect.name == "sqlite":  # zero the freed pages, or the file still holds the rows
             session.execute(sa.text("PRAGMA secure_delete=ON"))
         session.query(self.SQLEvent).filter(self.SQLEvent.sender_id.in_(doomed)).delete(
             synchronize_session=False
         )
-        for data in marker_events(tracker.current_slot_values()):
+        marker = marker_events(tracker.current_slot_values())
+        for data in marker:
             session.add(self._row(tracker.sender_id, data["event"], data))
         session.commit()
         logger.info("erased the stored history of %d conversation(s)", len(doomed))
+        return marker
 
     async def _retrieve(
         self, sender_id: str, fetch_events_from_all_sessions: bool

@@ -7,7 +7,17 @@ ROOT=$PWD
 : "${MODEL:?MODEL must name a trained model (make model)}"
 : "${PORT:=8000}" "${RASA_PORT:=5005}" "${ACTIONS_PORT:=5055}" "${BACKEND_PORT:=8100}"
 : "${VAR_DIR:=$ROOT/var}"
-: "${RASA_TOKEN:=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')}"
+# Secrets: from the environment, else generated once into $VAR_DIR/secrets (0600), so restarts keep them.
+secret() {  # name
+  local file="$VAR_DIR/secrets/$1"
+  if [ -z "${!1:-}" ]; then
+    [ -s "$file" ] || (umask 077 && mkdir -p "$VAR_DIR/secrets" && head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$file")
+    printf -v "$1" '%s' "$(cat "$file")"
+  fi
+  export "${1?}"
+}
+secret RASA_TOKEN
+secret GATEWAY_CHANNEL_TOKEN
 : "${BACKEND_DATABASE_URL:=sqlite:///$VAR_DIR/backend.db}"
 : "${TRACKER_DIALECT:=sqlite}" "${TRACKER_DB:=$VAR_DIR/tracker.db}"
 # Voice answers at the consent and agreement steps: the gateway writes them, the backend checks and erases them.

@@ -122,9 +122,8 @@ def create_app(settings: GatewaySettings | None = None, limits: Limits | None = 
         limits.check_sender(body.sender_id)  # first: a flood of invalid messages counts too
         text = _checked_text(body.text, settings.max_text_chars)
         metadata = {"channel": body.channel or "app"}
-        replies = await engine.send(body.sender_id, text, metadata)
-        tracker = await engine.tracker(body.sender_id)
-        return _chat_response(body.sender_id, replies, tracker)
+        turn = await engine.turn(body.sender_id, text, metadata, body.message_id)
+        return _chat_response(body.sender_id, turn.messages, turn.tracker)
 
     @app.get("/api/chat/{sender_id}/state", response_model=ChatResponse, responses=ERRORS)
     async def conversation_state(sender_id: str) -> ChatResponse:

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 class GatewaySettings:
     rasa_url: str = field(default_factory=lambda: os.environ.get("RASA_URL", "http://127.0.0.1:5005"))
     rasa_token: str = field(default_factory=lambda: os.environ.get("RASA_TOKEN", ""))
+    # The secret of the gateway's channel into Rasa (bot/channel.py): only the gateway holds it.
+    channel_token: str = field(default_factory=lambda: os.environ.get("GATEWAY_CHANNEL_TOKEN", ""))
     actions_url: str = field(default_factory=lambda: os.environ.get("ACTIONS_URL", "http://127.0.0.1:5055"))
     backend_url: str = field(default_factory=lambda: os.environ.get("BACKEND_URL", "http://127.0.0.1:8100"))
     max_text_chars: int = field(default_factory=lambda: int(os.environ.get("MAX_TEXT_CHARS", "500")))

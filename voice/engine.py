@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -13,12 +14,22 @@ class EngineUnavailable(Exception):
     """Rasa (or a service behind it) did not answer; the caller answers 503."""
 
 
+@dataclass(frozen=True)
+class Turn:
+    """Rasa's replies to one message, and the conversation's state right after it (one round trip)."""
+
+    messages: list[dict[str, Any]]
+    tracker: dict[str, Any]  # sender_id, slots, latest_message: what the gateway reads of a tracker
+    repeated: bool = False  # the message id was answered before: these are the first answer's replies
+
+
 class Engine:
     def __init__(self, settings: GatewaySettings) -> None:
         params = {"token": settings.rasa_token} if settings.rasa_token else {}
         self._http = httpx.AsyncClient(
             base_url=settings.rasa_url, params=params, timeout=settings.engine_timeout_s
         )
+        self._channel_auth = {"Authorization": f"Bearer {settings.channel_token}"}
 
     async def close(self) -> None:
         await self._http.aclose()
@@ -31,9 +42,19 @@ class Engine:
             raise EngineUnavailable(str(exc)) from exc
         return response.json()
 
+    async def turn(
+        self, sender_id: str, text: str, metadata: dict[str, Any], message_id: str | None = None
+    ) -> Turn:
+        """One message through the gateway's channel (bot/channel.py): replies and state in one answer."""
+        body = {"sender": sender_id, "message": text, "metadata": metadata, "message_id": message_id}
+        answer = await self._request(
+            "POST", "/webhooks/gateway/webhook", json=body, headers=self._channel_auth
+        )
+        tracker = {key: answer.get(key) for key in ("sender_id", "slots", "latest_message")}
+        return Turn(answer.get("messages") or [], tracker, bool(answer.get("repeated")))
+
     async def send(self, sender_id: str, text: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
-        body = {"sender": sender_id, "message": text, "metadata": metadata}
-        return await self._request("POST", "/webhooks/rest/webhook", json=body)
+        return (await self.turn(sender_id, text, metadata)).messages
 
     async def tracker(self, sender_id: str) -> dict[str, Any]:
         return await self._request(

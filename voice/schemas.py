@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, StrictStr
 
 SENDER_ID_PATTERN = r"^[A-Za-z0-9_.:@-]{1,64}$"
+MESSAGE_ID_PATTERN = r"^[A-Za-z0-9_.:@-]{1,64}$"
 Channel = Literal["app", "hotline", "senior"]
 
 
@@ -14,6 +15,12 @@ class ChatRequest(BaseModel):
     sender_id: StrictStr = Field(..., regex=SENDER_ID_PATTERN, description="your id for this conversation")
     text: StrictStr = Field(..., description="what the user typed or said")
     channel: Channel | None = Field(None, description="app (default), hotline or senior")
+    message_id: StrictStr | None = Field(
+        None,
+        regex=MESSAGE_ID_PATTERN,
+        description="the client's id for this message: sent again (no answer came), it answers the first "
+        "answer again and changes nothing",
+    )
 
 
 class Button(BaseModel):

@@ -55,3 +55,26 @@ def test_openapi_docs_are_served(client: httpx.Client) -> None:
     assert client.get("/docs").status_code == 200
     paths = client.get("/openapi.json").json()["paths"]
     assert {"/api/chat", "/api/nlu/parse", "/healthz"} <= set(paths)
+
+
+def test_a_repeated_message_id_answers_the_first_answer_and_changes_nothing(client: httpx.Client) -> None:
+    """A client that got no answer sends the same message again: no second turn, no second SMS."""
+    from tests.e2e.helpers import Conversation, unique_phone
+
+    user = Conversation(client)
+    user.say("我想开户")
+    user.say("同意")
+    phone = unique_phone()
+    body = {"sender_id": user.sender_id, "text": phone, "message_id": "m-phone-1"}
+    first = client.post("/api/chat", json=body)
+    code = user.sms_code(phone)
+    again = client.post("/api/chat", json=body)
+    assert first.status_code == again.status_code == 200
+    assert again.json() == first.json()
+    assert again.json()["state"]["step"] == "sms_code"
+    assert user.sms_code(phone) == code, "the repeated message sent no second code"
+    # The next message goes on from the one turn, as if the repeat never happened.
+    user.say(code)
+    assert user.state["stage"] == 2, user.text
+    bad = client.post("/api/chat", json={**body, "message_id": "no spaces allowed"})
+    assert bad.status_code == 422 and bad.json()["error"] == "invalid_request"

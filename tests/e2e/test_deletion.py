@@ -44,7 +44,7 @@ def verify_audit(services_dir: Path) -> subprocess.CompletedProcess[str]:
         "RECORDINGS_DIR": str(services_dir / "recordings"),
         "PYTHONPATH": str(ROOT),
     }
-    command = [sys.executable, "-m", "backend.audit", "verify"]
+    command = [sys.executable, "-m", "backend.cli", "verify-audit"]
     return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
 
 
