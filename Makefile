@@ -60,6 +60,8 @@ system-deps:
 	@command -v espeak-ng >/dev/null || { echo "installing espeak-ng (Debian)"; \
 	  (apt-get update -qq && apt-get install -y -qq espeak-ng >/dev/null) || \
 	  echo "WARNING: espeak-ng could not be installed: no offline Cantonese/Uyghur voice, its tests skip"; }
+	@command -v redis-server >/dev/null || { echo "installing redis-server (Debian): shared rate limits"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }
 
 mms-venv:
 	scripts/setup_mms_venv.sh

@@ -55,6 +55,7 @@ def create_app(settings: GatewaySettings | None = None, limits: Limits | None = 
     settings = settings or GatewaySettings()
     engine = Engine(settings)
     backend = httpx.AsyncClient(base_url=settings.backend_url, timeout=10)
+    redis = shared_store(settings.redis_url)
     voice = VoiceServices(engine)
     hotline_guard = HotlineGuard()
     if not hotline_guard.auth_token:
@@ -68,6 +69,8 @@ def create_app(settings: GatewaySettings | None = None, limits: Limits | None = 
         await voice.close()
         await engine.close()
         await backend.aclose()
+        if redis is not None:
+            await redis.close()
 
     app = FastAPI(
         title="Account-opening assistant gateway",
@@ -76,7 +79,8 @@ def create_app(settings: GatewaySettings | None = None, limits: Limits | None = 
         lifespan=lifespan,
     )
 
-    limits = install(app, limits)  # voice/limits.py: body size, per-IP and per-sender rates
+    # voice/limits.py: body size, per-IP and per-sender rates (shared through Redis when it is configured)
+    limits = install(app, limits or Limits.from_env(redis=redis))
     document_nulls(app)
 
     @app.exception_handler(ApiError)
@@ -104,6 +108,11 @@ def create_app(settings: GatewaySettings | None = None, limits: Limits | None = 
             status_code=503,
         )
 
+    @app.get("/livez")
+    async def livez() -> dict[str, str]:
+        """Liveness: the process answers (readiness, /healthz, also needs the services behind it)."""
+        return {"status": "alive"}
+
     @app.get("/healthz", responses={503: {"model": ErrorResponse}})
     async def healthz() -> JSONResponse:
         checks = {
@@ -111,6 +120,8 @@ def create_app(settings: GatewaySettings | None = None, limits: Limits | None = 
             "actions": await _ok(backend, f"{settings.actions_url}/health"),
             "backend": await _ok(backend, f"{settings.backend_url}/healthz"),
         }
+        if redis is not None:
+            checks["redis"] = await _pong(redis)
         ok = all(checks.values())
         # Voice loading is reported, not required: text chat works without it.
         body = {"status": "ok" if ok else "starting", **checks, "voice": voice.status}
@@ -119,7 +130,7 @@ def create_app(settings: GatewaySettings | None = None, limits: Limits | None = 
 
     @app.post("/api/chat", response_model=ChatResponse, responses=ERRORS)
     async def chat(body: ChatRequest) -> ChatResponse:
-        limits.check_sender(body.sender_id)  # first: a flood of invalid messages counts too
+        await limits.check_sender(body.sender_id)  # first: a flood of invalid messages counts too
         text = _checked_text(body.text, settings.max_text_chars)
         metadata = {"channel": body.channel or "app"}
         turn = await engine.turn(body.sender_id, text, metadata, body.message_id)
@@ -218,6 +229,22 @@ def _chat_response(sender_id: str, replies: list[dict[str, Any]], tracker: dict[
         messages=messages,
         state=state,
     )
+
+
+def shared_store(url: str) -> Any:
+    """The Redis client the gateway replicas share state through (rate limits), or None without REDIS_URL."""
+    if not url:
+        return None
+    from redis import asyncio as aioredis
+
+    return aioredis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+
+
+async def _pong(redis: Any) -> bool:
+    try:
+        return bool(await redis.ping())
+    except Exception:  # any failure to answer means: not ready
+        return False
 
 
 async def _ok(client: httpx.AsyncClient, url: str) -> bool:

@@ -11,24 +11,28 @@ message route. What is limited, and why there:
   by the audio itself (each one needs speech then silence, and its length is capped), and cutting a live
   call or stream mid-sentence would lose what the caller said; so the connection, not the utterance, counts.
 
-Buckets live in memory, one process: behind several gateway processes each enforces its own share.
+With REDIS_URL set, the buckets live in Redis and every gateway replica shares them (one atomic script per
+take, Redis's own clock); without it, or while Redis cannot be reached, each process keeps its own buckets in
+memory, so a Redis restart never refuses users, it only makes the limits per process for a moment.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import math
 import os
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+log = logging.getLogger("gateway.limits")
 Clock = Callable[[], float]
 RATE_LIMITED_PATHS = ("/api/chat", "/api/voice/turn", "/api/nlu/parse")
 CONNECTION_PATHS = ("/ws/voice", "/ws/hotline")
@@ -76,10 +80,54 @@ class TokenBucketLimiter:
         if len(self._buckets) >= self.max_keys:  # a flood of distinct keys: start over rather than grow
             self._buckets.clear()
 
-    def check(self, key: str, what: str) -> None:
-        wait = self.take(key)
-        if wait > 0:
-            raise RateLimited(what, wait)
+    async def wait_for(self, key: str) -> float:
+        return self.take(key)
+
+
+class Limiter(Protocol):
+    async def wait_for(self, key: str) -> float:
+        """Spend one token for `key`: 0.0 when allowed, else the seconds until one is available."""
+        ...
+
+
+# One token bucket per key, as TokenBucketLimiter keeps it, atomically in Redis with Redis's clock (replicas'
+# clocks may differ); an idle bucket expires once it would have refilled.
+_TAKE_SCRIPT = """
+local capacity, rate = tonumber(ARGV[1]), tonumber(ARGV[2])
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
+local state = redis.call('HMGET', KEYS[1], 'tokens', 'at')
+local saved, at = tonumber(state[1]) or capacity, tonumber(state[2]) or now
+local tokens = math.min(capacity, saved + (now - at) * rate)
+local wait = 0
+if tokens < 1 then wait = (1 - tokens) / rate else tokens = tokens - 1 end
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(now))
+redis.call('EXPIRE', KEYS[1], math.ceil(capacity / rate) + 1)
+return tostring(wait)
+"""
+
+
+class RedisTokenBucket:
+    """A bucket every gateway replica shares; the in-process one stands in while Redis cannot be reached."""
+
+    def __init__(self, client: Any, name: str, per_minute: int, fallback: TokenBucketLimiter) -> None:
+        self.client, self.name, self.fallback = client, name, fallback
+        self.args = (per_minute, per_minute / 60.0)
+        self._script = client.register_script(_TAKE_SCRIPT)
+        self._down = False
+
+    async def wait_for(self, key: str) -> float:
+        from redis.exceptions import RedisError
+
+        try:
+            wait = float(await self._script(keys=[f"ratelimit:{self.name}:{key}"], args=self.args))
+        except (RedisError, OSError) as exc:
+            if not self._down:
+                log.warning("rate limits: Redis unreachable (%s); limiting per process meanwhile", exc)
+            self._down = True
+            return self.fallback.take(key)
+        self._down = False
+        return wait
 
 
 def _int_env(env: Mapping[str, str], name: str, default: int) -> int:
@@ -103,17 +151,22 @@ class Limits:
     max_body_bytes: int = 64 * 1024
     max_upload_bytes: int = 10 * 1024 * 1024  # the audio file of /api/voice/turn (VOICE_MAX_UPLOAD_BYTES)
     clock: Clock = time.monotonic
-    sender: TokenBucketLimiter = field(init=False)
-    ip: TokenBucketLimiter = field(init=False)
-    connections: TokenBucketLimiter = field(init=False)
+    redis: Any = None  # a redis.asyncio client: buckets shared by every gateway replica
+    sender: Limiter = field(init=False)
+    ip: Limiter = field(init=False)
+    connections: Limiter = field(init=False)
 
     def __post_init__(self) -> None:
-        self.sender = TokenBucketLimiter(self.sender_per_min, self.clock)
-        self.ip = TokenBucketLimiter(self.ip_per_min, self.clock)
-        self.connections = TokenBucketLimiter(self.connections_per_min, self.clock)
+        self.sender = self._bucket("sender", self.sender_per_min)
+        self.ip = self._bucket("ip", self.ip_per_min)
+        self.connections = self._bucket("connections", self.connections_per_min)
+
+    def _bucket(self, name: str, per_minute: int) -> Limiter:
+        local = TokenBucketLimiter(per_minute, self.clock)
+        return local if self.redis is None else RedisTokenBucket(self.redis, name, per_minute, local)
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> Limits:
+    def from_env(cls, env: Mapping[str, str] | None = None, redis: Any = None) -> Limits:
         env = os.environ if env is None else env
         return cls(
             sender_per_min=_int_env(env, "RATE_LIMIT_SENDER_PER_MIN", cls.sender_per_min),
@@ -121,14 +174,17 @@ class Limits:
             connections_per_min=_int_env(env, "RATE_LIMIT_CONNECTIONS_PER_MIN", cls.connections_per_min),
             max_body_bytes=_int_env(env, "MAX_BODY_BYTES", cls.max_body_bytes),
             max_upload_bytes=_int_env(env, "VOICE_MAX_UPLOAD_BYTES", cls.max_upload_bytes),
+            redis=redis,
         )
 
     def body_limit(self, path: str) -> int:
         # The voice route answers an oversized audio file itself (audio_too_large); this is the backstop.
         return self.max_upload_bytes + UPLOAD_OVERHEAD_BYTES if path == UPLOAD_PATH else self.max_body_bytes
 
-    def check_sender(self, sender_id: str) -> None:
-        self.sender.check(sender_id, "messages from this sender")
+    async def check_sender(self, sender_id: str) -> None:
+        wait = await self.sender.wait_for(sender_id)
+        if wait > 0:
+            raise RateLimited("messages from this sender", wait)
 
 
 def limited_body(exc: RateLimited) -> dict[str, Any]:
@@ -157,7 +213,7 @@ class AbuseGuard:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket" and scope["path"] in CONNECTION_PATHS:
-            wait = self.limits.connections.take(_client_ip(scope))
+            wait = await self.limits.connections.wait_for(_client_ip(scope))
             if wait > 0:
                 await _refuse_websocket(receive, send, RateLimited("new connections from this address", wait))
                 return
@@ -165,7 +221,7 @@ class AbuseGuard:
             await self.app(scope, receive, send)
             return
         if scope["path"] in RATE_LIMITED_PATHS and scope["method"] == "POST":
-            wait = self.limits.ip.take(_client_ip(scope))
+            wait = await self.limits.ip.wait_for(_client_ip(scope))
             if wait > 0:
                 await limited_response(RateLimited("requests from this address", wait))(scope, receive, send)
                 return
@@ -224,9 +280,8 @@ async def _refuse_websocket(receive: Receive, send: Send, exc: RateLimited) -> N
     await send({"type": "websocket.close", "code": TRY_AGAIN_LATER})
 
 
-def install(app: FastAPI, limits: Limits | None = None) -> Limits:
+def install(app: FastAPI, limits: Limits) -> Limits:
     """Adds the middleware and the 429 answer for RateLimited raised by a route; returns the limits."""
-    limits = limits or Limits.from_env()
     app.add_middleware(AbuseGuard, limits=limits)
 
     async def rate_limited(_: Request, exc: Exception) -> JSONResponse:

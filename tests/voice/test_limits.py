@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+import time
 
 import pytest
 from fastapi.testclient import TestClient
@@ -14,7 +15,7 @@ from starlette.websockets import WebSocketDisconnect
 
 from voice.app import create_app
 from voice.config import GatewaySettings
-from voice.limits import Limits, TokenBucketLimiter
+from voice.limits import Limits, RateLimited, TokenBucketLimiter
 
 CLOSED_PORT = "http://127.0.0.1:9"
 
@@ -160,3 +161,56 @@ def test_new_websocket_connections_are_limited_per_ip(clock: FakeClock) -> None:
             with pytest.raises(WebSocketDisconnect) as closed:
                 refused.receive_text()
             assert closed.value.code == 1013
+
+
+@pytest.fixture()
+def redis_server(tmp_path):
+    """A real Redis (Debian's redis-server) on a free port, for the limits the gateway replicas share."""
+    import shutil
+    import socket
+    import subprocess
+
+    if shutil.which("redis-server") is None:
+        pytest.fail("redis-server is not installed: `make system-deps` installs it (Debian)")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", str(tmp_path)],
+        stdout=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    import redis
+
+    for _ in range(100):
+        try:
+            redis.Redis.from_url(url).ping()
+            break
+        except redis.ConnectionError:
+            time.sleep(0.05)
+    yield url, process
+    process.terminate()
+    process.wait(10)
+
+
+def test_replicas_share_the_buckets_through_redis(redis_server) -> None:
+    import asyncio
+
+    from redis import asyncio as aioredis
+
+    url, process = redis_server
+
+    async def scenario() -> None:
+        first, second = (Limits(sender_per_min=30, redis=aioredis.from_url(url)) for _ in range(2))
+        waits = [await replica.sender.wait_for("web-1") for replica in (first, second) * 15]
+        assert waits == [0.0] * 30, "30 a minute across both replicas"
+        assert await second.sender.wait_for("web-1") == pytest.approx(2.0, abs=0.1)
+        with pytest.raises(RateLimited):
+            await first.check_sender("web-1")
+        assert await first.sender.wait_for("web-2") == 0.0  # another sender has its own bucket
+        process.terminate()
+        process.wait(10)
+        # Redis gone: each replica limits on its own meanwhile, nobody is refused for Redis's sake.
+        assert await first.sender.wait_for("web-3") == 0.0
+
+    asyncio.run(scenario())

@@ -56,7 +56,7 @@ def shown(message: dict[str, Any]) -> bool:
 def router(
     get_turn: Callable[[], Awaitable[VoiceTurn]],
     chat_response: ChatResponder,
-    check_sender: Callable[[str], None],
+    check_sender: Callable[[str], Awaitable[None]],
 ) -> APIRouter:
     api = APIRouter()
     errors: dict[int | str, dict[str, Any]] = {s: {"model": ErrorResponse} for s in (413, 415, 422, 429, 503)}
@@ -67,7 +67,7 @@ def router(
         audio: UploadFile = File(..., description="one utterance: wav, mp3, ogg or webm, up to 30 s"),
         channel: Channel | None = Form(None),
     ) -> VoiceTurnResponse | JSONResponse:
-        check_sender(sender_id)  # before the audio is read or recognised (voice/limits.py)
+        await check_sender(sender_id)  # before the audio is read or recognised (voice/limits.py)
         limit = max_upload_bytes()
         data = await audio.read(limit + 1)
         if len(data) > limit:
