@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from backend.config import Settings
 from backend.errors import ApiError
+from backend.idempotency import IdempotentRequests
 from backend.routes import (
     admin,
     applications,
@@ -71,6 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ):
         app.include_router(module.router)
     _install_error_handlers(app)
+    app.add_middleware(IdempotentRequests, database=services.db)  # a replayed turn runs nothing twice
     document_nulls(app)
 
     log.info(

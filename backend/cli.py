@@ -13,13 +13,16 @@ import sys
 
 from sqlalchemy import inspect
 
+from backend import idempotency
 from backend.audit import verify_chain, verify_recordings
 from backend.config import ConfigError, Settings
 from backend.db import Database
 from backend.models import AuditEvent
 from backend.recordings import recording_store
+from backend.retention import purge_stale
+from backend.services.context import build_services
 
-USAGE = "usage: python -m backend.cli migrate | verify-audit"
+USAGE = "usage: python -m backend.cli migrate | purge | verify-audit"
 
 
 def migrate() -> int:
@@ -66,7 +69,20 @@ def verify_audit() -> int:
     return 1
 
 
-COMMANDS = {"migrate": migrate, "verify-audit": verify_audit}
+def purge() -> int:
+    try:
+        ctx = build_services(Settings.from_env(), migrate=False)
+    except ConfigError as error:
+        print(f"cannot purge: {error}", file=sys.stderr)
+        return 2
+    try:
+        print(f"purged {purge_stale(ctx)} applications, {idempotency.purge(ctx.db)} idempotent answers")
+    finally:
+        ctx.db.dispose()
+    return 0
+
+
+COMMANDS = {"migrate": migrate, "purge": purge, "verify-audit": verify_audit}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -223,6 +223,20 @@ class VideoAppointment(Base):
     created_at = Column(DateTime, nullable=False)
 
 
+class IdempotentRequest(Base):
+    """The answer to a state-changing request made with an Idempotency-Key (migration 0008): the same key
+    again gets this answer back instead of a second run (backend/idempotency.py)."""
+
+    __tablename__ = "idempotent_requests"
+
+    key = Column(String(200), primary_key=True)
+    method = Column(String(8), nullable=False)
+    path = Column(String(300), nullable=False)
+    status = Column(Integer, nullable=False)
+    body = Column(Text, nullable=False)  # the JSON answer: masked values only, as every answer
+    created_at = Column(DateTime, nullable=False, index=True)
+
+
 class AuditEvent(Base):
     """Append-only; hash = sha256(prev_hash + canonical JSON of the entry), see audit.py."""
 

@@ -1,18 +1,17 @@
 """Retention: applications left unfinished are erased after RETENTION_DAYS (promised in data/notice.yml).
 
-python -m backend.retention purge      # run daily, e.g. from cron
+python -m backend.cli purge      # run daily, e.g. from cron or a Kubernetes CronJob
 """
 
 from __future__ import annotations
 
-import sys
 from datetime import timedelta
 
 from backend.db import to_db
 from backend.models import Application
 from backend.services.application_state import CANCELLED, DELETED, IN_PROGRESS, REFUSED, log
 from backend.services.applications import erase_personal_data
-from backend.services.context import Services, build_services
+from backend.services.context import Services
 
 # Approved applications are kept by law; manual_review ones wait for the person reviewing them.
 PURGEABLE = (IN_PROGRESS, REFUSED, CANCELLED)
@@ -35,22 +34,3 @@ def purge_stale(ctx: Services) -> int:
     if stale:
         log.info("retention purge erased %d applications", len(stale))
     return len(stale)
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    if args != ["purge"]:
-        print("usage: python -m backend.retention purge", file=sys.stderr)
-        return 2
-    from backend.config import Settings
-
-    ctx = build_services(Settings.from_env())
-    try:
-        print(f"purged {purge_stale(ctx)} applications")
-    finally:
-        ctx.db.dispose()
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

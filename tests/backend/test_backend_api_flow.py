@@ -249,3 +249,36 @@ def test_the_flow_table_is_the_one_source_of_stages(client: TestClient) -> None:
     steps = [step for stage in stages for step in stage["steps"]]
     assert steps[:3] == ["consent", "phone", "sms_code"] and steps[-1] == "done"
     assert len(steps) == len(set(steps))
+
+
+def test_a_request_with_an_idempotency_key_runs_once(flow: Flow, client: TestClient) -> None:
+    """A replayed turn calls the backend again with the same keys: the first answers come back."""
+    from backend.models import ConsentRecord, SandboxOutbox
+
+    app_id = flow.create()
+    key = {"Idempotency-Key": "web-1:m1:consent"}
+    notice = client.get("/notices/current").json()["version"]
+    body = {"accepted": True, "notice_version": notice, "utterance": "同意", "channel": "app"}
+    first = client.post(f"/applications/{app_id}/consent", json=body, headers=key)
+    again = client.post(f"/applications/{app_id}/consent", json=body, headers=key)
+    assert first.status_code == again.status_code == 200 and again.json() == first.json()
+    assert again.headers["idempotent-replayed"] == "true"
+    sms = {"Idempotency-Key": "web-1:m2:phone"}
+    sent = [
+        client.post(f"/applications/{app_id}/phone", json={"phone": PHONE}, headers=sms) for _ in range(2)
+    ]
+    assert sent[0].json() == sent[1].json()
+    with client.app.state.services.db.session() as session:
+        assert session.query(ConsentRecord).filter_by(application_id=app_id).count() == 1
+        assert session.query(SandboxOutbox).count() == 1, "one SMS"
+    # A wrong code's refusal is an answer too: replayed, it does not spend a second try.
+    wrong = {"Idempotency-Key": "web-1:m3:verify"}
+    tries = [
+        client.post(f"/applications/{app_id}/phone/verify", json={"code": "000000"}, headers=wrong).json()
+        for _ in range(2)
+    ]
+    assert tries[0] == tries[1] and tries[0].get("tries_left") == 4 or tries[0].get("verified")
+    reused = client.post(f"/applications/{app_id}/cancel", headers=key)
+    assert reused.status_code == 422 and reused.json()["error"] == "idempotency_key_reused"
+    bad = client.post(f"/applications/{app_id}/cancel", headers={"Idempotency-Key": "x" * 201})
+    assert bad.status_code == 422 and bad.json()["error"] == "invalid_idempotency_key"

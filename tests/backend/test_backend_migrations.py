@@ -30,6 +30,7 @@ TABLES = {
     "customers",
     "handoff_tickets",
     "video_appointments",
+    "idempotent_requests",
     "audit_events",
     "audit_chain",
     "alembic_version",
@@ -42,7 +43,7 @@ def test_fresh_database(tmp_path: Path) -> None:
     database.migrate()  # at head already: a restart changes nothing
     with database.engine.connect() as connection:
         assert set(inspect(connection).get_table_names()) == TABLES
-        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0007"
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0008"
         assert connection.execute(text("SELECT last_id FROM audit_chain WHERE id = 1")).scalar() == 0
         differences = compare_metadata(
             MigrationContext.configure(connection, opts={"compare_type": True}), Base.metadata
