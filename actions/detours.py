@@ -14,10 +14,10 @@ from rasa_sdk.types import DomainDict
 from actions.common import call_or_none, language, latest_intent, latest_text, understood_text
 from actions.flow import current_stage
 from actions.intercept import intercept
+from actions.keywords import resend_code_words
 from actions.senior import asks_for_senior_mode, switch_on_events
 from actions.stage1_phone import resend_code
 from bot.replies import term
-from dialects.keywords import resend_code_words
 
 ANSWERS = {
     "ask_fee": "utter_answer_fee",

@@ -12,9 +12,9 @@ from rasa_sdk.types import DomainDict
 from actions import backend
 from actions.common import HANDOFF_STEP, call_or_none, language, latest_intent
 from actions.flow import CLOSED_STATUSES, FINAL_STATUSES, form_slots, next_form, reset_application_events
+from actions.keywords import field_words
 from bot.erasure import ERASE_CONVERSATIONS_SLOT
 from bot.replies import term
-from dialects.keywords import field_words
 
 USER_STARTS = {"open_account", "affirm", "inform"}
 

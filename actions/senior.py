@@ -19,9 +19,9 @@ from actions.common import (
     latest_text,
     understood_text,
 )
+from actions.keywords import normal_speed_words, video_witness_words
 from bot.replies import reply_languages, term
 from dialects.chinese import to_simplified
-from dialects.keywords import normal_speed_words, video_witness_words
 
 # The age from which the ID number switches senior mode on (the report's "seniors, 60+").
 SENIOR_AGE = 60

@@ -20,10 +20,10 @@ from actions.common import (
     latest_intent,
     refuse,
 )
+from actions.keywords import resend_code_words
 from actions.parsing import find_phone, find_sms_code
 from actions.senior import read_back
 from dialects.chinese import to_simplified
-from dialects.keywords import resend_code_words
 
 
 class AskConsent(AskAction):
