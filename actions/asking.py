@@ -9,7 +9,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.flow import state_events
+from actions.flow import asked_events
 
 
 class AskAction(Action, ABC):
@@ -43,4 +43,4 @@ class AskAction(Action, ABC):
             return []
         extra = {"buttons": buttons} if (buttons := self.buttons(values)) else {}
         dispatcher.utter_message(response=f"utter_ask_{self.slot}", **values, **extra)
-        return state_events(tracker, self.slot, self.step_name(tracker))
+        return await asked_events(tracker, self.slot, self.step_name(tracker))

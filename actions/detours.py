@@ -6,18 +6,18 @@ so a detour never loses the user's place.
 
 from __future__ import annotations
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.types import DomainDict
 
-from actions.common import call_or_none, language, latest_intent, latest_text, understood_text
+from actions.conversation import language, latest_intent, latest_text, understood_text
 from actions.flow import current_stage
-from actions.intercept import intercept
+from actions.handoff import open_ticket
+from actions.intercept import InterceptingAction
+from actions.keywords import resend_code_words
 from actions.senior import asks_for_senior_mode, switch_on_events
 from actions.stage1_phone import resend_code
 from bot.replies import term
-from dialects.keywords import resend_code_words
 
 ANSWERS = {
     "ask_fee": "utter_answer_fee",
@@ -50,16 +50,11 @@ def last_bot_messages(tracker: Tracker) -> list[dict]:
     return list(reversed(messages))
 
 
-class ActionHandleDetour(Action):
+class ActionHandleDetour(InterceptingAction):
     def name(self) -> str:
         return "action_handle_detour"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
-        handled = await intercept(dispatcher, tracker)
-        if handled is not None:
-            return handled
+    async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         intent = latest_intent(tracker)
         events: list[EventType] = []
         if intent in ANSWERS:
@@ -72,7 +67,7 @@ class ActionHandleDetour(Action):
         elif intent == "ask_repeat":
             events += self._repeat(dispatcher, tracker)
         elif intent == "check_progress":
-            self._progress(dispatcher, tracker)
+            await self._progress(dispatcher, tracker)
         elif intent == "request_human":
             events += await self._handoff(dispatcher, tracker)
         elif intent == "go_back" and not in_stage(tracker):
@@ -101,31 +96,25 @@ class ActionHandleDetour(Action):
         return []
 
     @staticmethod
-    def _progress(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    async def _progress(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
         if not tracker.get_slot("application_id"):
             dispatcher.utter_message(response="utter_progress_not_started")
             return
-        stage = current_stage(tracker)
+        stage = await current_stage(tracker)
         dispatcher.utter_message(
             response="utter_progress", stage=stage, stage_name=term(language(tracker), "stage_names", stage)
         )
 
     @staticmethod
     async def _handoff(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
-        body = {
-            "sender_id": tracker.sender_id,
-            "application_id": tracker.get_slot("application_id"),
-            "reason": latest_text(tracker)[:200] or "request_human",
-            "channel": tracker.get_slot("channel") or "app",
-        }
-        ticket = await call_or_none("POST", "/handoff", json=body)
+        ticket = await open_ticket(tracker, latest_text(tracker)[:200] or "request_human")
         if ticket is None:
             dispatcher.utter_message(response="utter_handoff_failed")
             return []
         dispatcher.utter_message(
-            response="utter_handoff", ticket_id=ticket["ticket_id"], eta_minutes=ticket["eta_minutes"]
+            response="utter_handoff", ticket_id=ticket.ticket_id, eta_minutes=ticket.eta_minutes
         )
-        return [SlotSet("handoff_ticket", ticket["ticket_id"])]
+        return [SlotSet("handoff_ticket", ticket.ticket_id)]
 
 
 def fallback_streak(tracker: Tracker) -> int:
@@ -141,18 +130,13 @@ def fallback_streak(tracker: Tracker) -> int:
     return streak
 
 
-class ActionFallback(Action):
+class ActionFallback(InterceptingAction):
     """Two stages: first ask to rephrase; when that fails too, offer a person or a fresh start."""
 
     def name(self) -> str:
         return "action_fallback"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
-        handled = await intercept(dispatcher, tracker)
-        if handled is not None:
-            return handled
+    async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         second = fallback_streak(tracker) >= 2
         dispatcher.utter_message(response="utter_fallback_second" if second else "utter_fallback_first")
         return []

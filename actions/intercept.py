@@ -6,18 +6,15 @@ Every stage's validation, the detours and the fallback look here first.
 
 from __future__ import annotations
 
-from rasa_sdk import Tracker
+from abc import ABC, abstractmethod
+
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
-from actions.common import latest_intent, latest_text
-from actions.senior import (
-    MODE_SLOTS,
-    asks_for_normal_speed,
-    book_video_witness,
-    set_this_turn,
-    wants_video_witness,
-)
+from actions.conversation import latest_intent, latest_text, set_this_turn, uttered_this_turn
+from actions.senior import MODE_SLOTS, asks_for_normal_speed, book_video_witness, wants_video_witness
 from bot.replies import reply_languages
 from dialects.language_id import requested_language
 
@@ -33,16 +30,6 @@ def requested_switch(tracker: Tracker) -> str | None:
         return None
     entities = tracker.latest_message.get("entities") or []
     return None if any(e.get("entity") != "language" for e in entities) else wanted
-
-
-def uttered_this_turn(tracker: Tracker, response: str) -> bool:
-    """Whether ``response`` was already said since the user's latest message (forms validate twice a turn)."""
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            return False
-        if event.get("event") == "bot" and (event.get("metadata") or {}).get("utter_action") == response:
-            return True
-    return False
 
 
 async def intercept(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType] | None:
@@ -62,3 +49,20 @@ async def intercept(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[
     if wants_video_witness(tracker) and not set_this_turn(tracker, "video_appointment"):
         return await book_video_witness(dispatcher, tracker)
     return None
+
+
+class InterceptingAction(Action, ABC):
+    """An action outside the forms (detours, fallback) that lets a message about the conversation itself be
+    handled first, as the forms' validation does."""
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        handled = await intercept(dispatcher, tracker)
+        if handled is not None:
+            return handled
+        return await self.answer(dispatcher, tracker)
+
+    @abstractmethod
+    async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+        """What the action does with any other message."""

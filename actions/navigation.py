@@ -9,12 +9,14 @@ from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import backend
-from actions.common import HANDOFF_STEP, call_or_none, language, latest_intent
-from actions.flow import CLOSED_STATUSES, FINAL_STATUSES, form_slots, next_form, reset_application_events
+from actions import backend_api
+from actions.application import reset_application_events
+from actions.conversation import channel, language, latest_intent
+from actions.flow import CLOSED_STATUSES, FINAL_STATUSES, form_slots, next_form
+from actions.handoff import HANDOFF_STEP
+from actions.keywords import field_words
 from bot.erasure import ERASE_CONVERSATIONS_SLOT
 from bot.replies import term
-from dialects.keywords import field_words
 
 USER_STARTS = {"open_account", "affirm", "inform"}
 
@@ -51,11 +53,10 @@ class ActionNextStep(Action):
             return [FollowupAction("action_listen")]
         events: list[EventType] = []
         if tracker.get_slot("application_id") is None or status in CLOSED_STATUSES:
-            body = {"sender_id": tracker.sender_id, "channel": tracker.get_slot("channel") or "app"}
-            app = await backend.call("POST", "/applications", json=body)
-            events = reset_application_events(tracker) + [
-                SlotSet("application_id", app["id"]),
-                SlotSet("application_status", app["status"]),
+            app = await backend_api.create_application(tracker.sender_id, channel(tracker))
+            events = await reset_application_events(tracker) + [
+                SlotSet("application_id", app.id),
+                SlotSet("application_status", app.status),
             ]
             tracker.slots.update({e["name"]: e["value"] for e in events})
         form = next_form(tracker)
@@ -144,7 +145,7 @@ class ActionPause(Action):
     ) -> list[EventType]:
         app_id = tracker.get_slot("application_id")
         if app_id:
-            await call_or_none("POST", f"/applications/{app_id}/pause")
+            await backend_api.or_none(backend_api.pause(app_id))
         dispatcher.utter_message(response="utter_paused")
         return [ActiveLoop(None), SlotSet("requested_slot", None)]
 
@@ -161,12 +162,12 @@ class ActionCancel(Action):
             dispatcher.utter_message(response="utter_cannot_change_now")
             return []
         if app_id:
-            await call_or_none("POST", f"/applications/{app_id}/cancel")
+            await backend_api.or_none(backend_api.cancel(app_id))
         dispatcher.utter_message(response="utter_cancelled")
         return [
             ActiveLoop(None),
             SlotSet("requested_slot", None),
-            *reset_application_events(tracker),
+            *await reset_application_events(tracker),
             SlotSet("application_id", app_id),
             SlotSet("application_status", "cancelled"),
         ]
@@ -190,14 +191,14 @@ class ActionDeleteMyData(Action):
             return [SlotSet("delete_confirmed", None)] + ([FollowupAction(form)] if form else [])
         linked: list[str] = []
         if app_id:
-            linked = (await backend.call("DELETE", f"/applications/{app_id}")).get("erased_senders") or []
+            linked = (await backend_api.delete_application(app_id)).erased_senders
         dispatcher.utter_message(response="utter_deleted")
         # The tracker store erases these histories when it saves this turn (bot/erasure.py).
         erase = sorted({tracker.sender_id, *linked})
         return [
             SlotSet(ERASE_CONVERSATIONS_SLOT, erase),
             SlotSet("delete_confirmed", None),
-            *reset_application_events(tracker),
+            *await reset_application_events(tracker),
             SlotSet("application_id", app_id),
             SlotSet("application_status", "deleted" if app_id else None),
         ]

@@ -5,23 +5,18 @@ offered after repeated failures. Senior mode changes how things are said, never 
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import (
-    FAILURES_BEFORE_HELP,
-    call_or_none,
-    language,
-    latest_intent,
-    latest_text,
-    understood_text,
-)
+from actions import backend_api
+from actions.conversation import channel, language, latest_intent, latest_text, understood_text
+from actions.failures import FAILURES_BEFORE_HELP
+from actions.keywords import normal_speed_words, video_witness_words
 from bot.replies import reply_languages, term
 from dialects.chinese import to_simplified
-from dialects.keywords import normal_speed_words, video_witness_words
+from languages import DEFAULT_LANGUAGE
 
 # The age from which the ID number switches senior mode on (the report's "seniors, 60+").
 SENIOR_AGE = 60
@@ -104,32 +99,22 @@ def wants_video_witness(tracker: Tracker) -> bool:
     return failures >= FAILURES_BEFORE_HELP or latest_intent(tracker) == "request_human"
 
 
-def set_this_turn(tracker: Tracker, slot: str) -> bool:
-    """Whether an action already set `slot` since the user's latest message (forms run validation twice
-    in a turn after a detour: the same message must not switch or book twice)."""
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            return False
-        if event.get("event") == "slot" and event.get("name") == slot:
-            return True
-    return False
-
-
 async def book_video_witness(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
     lang = language(tracker)
-    body: dict[str, Any] = {
-        "sender_id": tracker.sender_id,
-        "application_id": tracker.get_slot("application_id"),
-        "channel": tracker.get_slot("channel") or "app",
-        "lang": lang if lang in reply_languages() else "zh",
-        "preferred_time": None,  # the earliest slot; the agent can move it on the call
-    }
-    booked = await call_or_none("POST", "/appointments", json=body)
+    booked = await backend_api.or_none(
+        backend_api.book_appointment(
+            sender_id=tracker.sender_id,
+            application_id=tracker.get_slot("application_id"),
+            channel=channel(tracker),
+            lang=lang if lang in reply_languages() else DEFAULT_LANGUAGE,
+            preferred_time=None,  # the earliest slot; the agent can move it on the call
+        )
+    )
     if booked is None:
         dispatcher.utter_message(response="utter_video_booking_failed")
         return [SlotSet("video_appointment", tracker.get_slot("video_appointment"))]
-    slot_time = str(booked["slot_time"])[:16].replace("T", " ")
+    slot_time = booked.slot_time[:16].replace("T", " ")
     dispatcher.utter_message(
-        response="utter_video_booked", slot_time=slot_time, appointment_id=booked["appointment_id"]
+        response="utter_video_booked", slot_time=slot_time, appointment_id=booked.appointment_id
     )
-    return [SlotSet("video_appointment", booked["appointment_id"])]
+    return [SlotSet("video_appointment", booked.appointment_id)]

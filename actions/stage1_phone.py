@@ -8,30 +8,25 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import backend
+from actions import backend_api
+from actions.application import application_slots
 from actions.asking import AskAction
-from actions.backend import BackendError
-from actions.common import (
-    StageValidation,
-    answer_record,
-    application_slots,
-    is_fresh,
-    language,
-    latest_intent,
-    refuse,
-)
+from actions.backend_api import BackendError
+from actions.conversation import answer_record, is_fresh, language, latest_intent
+from actions.failures import refuse, reject
+from actions.keywords import resend_code_words
 from actions.parsing import find_phone, find_sms_code
 from actions.senior import read_back
+from actions.validation import StageValidation
 from dialects.chinese import to_simplified
-from dialects.keywords import resend_code_words
 
 
 class AskConsent(AskAction):
     slot = "consent"
 
     async def template_values(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
-        notice = await backend.cached_get(f"/notices/current?lang={language(tracker)}")
-        return {"notice": notice["text"], "notice_version": notice["version"]}
+        notice = await backend_api.notice(language(tracker))
+        return {"notice": notice.text, "notice_version": notice.version}
 
 
 class AskPhoneNumber(AskAction):
@@ -56,10 +51,7 @@ async def resend_code(
     """Send a new SMS code (from the form and from the detour action), saying so with `response`; answers
     the slots that change."""
     try:
-        sent = await backend.call(
-            "POST",
-            f"/applications/{tracker.get_slot('application_id')}/phone/resend?lang={language(tracker)}",
-        )
+        sent = await backend_api.resend_code(tracker.get_slot("application_id"), language(tracker))
     except BackendError as exc:
         if exc.code == "sms_daily_limit":
             # No code can reach this number today: another number is asked for (a person, the second time).
@@ -69,7 +61,7 @@ async def resend_code(
             raise
         dispatcher.utter_message(response="utter_sms_resend_too_soon")
         return {"sms_code": None}
-    dispatcher.utter_message(response=response, phone_masked=read_back(tracker, sent["phone_masked"]))
+    dispatcher.utter_message(response=response, phone_masked=read_back(tracker, sent.phone_masked))
     return {"sms_code": None}
 
 
@@ -82,17 +74,14 @@ class ValidatePhoneForm(StageValidation):
     ) -> dict[str, Any]:
         if not is_fresh(tracker, "consent") or latest_intent(tracker) not in ("affirm", "deny"):
             return {"consent": value}
-        notice = await backend.cached_get(f"/notices/current?lang={language(tracker)}")
-        body = {
-            "accepted": bool(value),
-            "notice_version": notice["version"],
-            **answer_record(tracker),
-        }
-        app = await backend.call("POST", f"/applications/{self.app_id(tracker)}/consent", json=body)
+        notice = await backend_api.notice(language(tracker))
+        app = await backend_api.record_consent(
+            self.app_id(tracker), bool(value), notice.version, answer_record(tracker)
+        )
         if value:
             return {"consent": True}
         dispatcher.utter_message(response="utter_consent_refused")
-        return {"consent": False, "requested_slot": None, "application_status": app["status"]}
+        return {"consent": False, "requested_slot": None, "application_status": app.status}
 
     async def validate_phone_number(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -103,23 +92,19 @@ class ValidatePhoneForm(StageValidation):
             return {"phone_number": value}
         phone = find_phone(str(value))
         if phone is None:
-            return self.reject(dispatcher, tracker, "phone_number", "utter_invalid_phone")
+            return reject(dispatcher, tracker, "phone_number", "utter_invalid_phone")
         try:
-            sent = await backend.call(
-                "POST",
-                f"/applications/{self.app_id(tracker)}/phone?lang={language(tracker)}",
-                json={"phone": phone},
-            )
+            sent = await backend_api.send_code(self.app_id(tracker), phone, language(tracker))
         except BackendError as exc:
             if exc.code == "resend_too_soon":
                 dispatcher.utter_message(response="utter_sms_resend_too_soon")
                 return {"phone_number": None}
             if exc.code in PHONE_REFUSALS:
                 return await refuse(dispatcher, tracker, "phone_number", PHONE_REFUSALS[exc.code], exc.code)
-            return self.reject(dispatcher, tracker, "phone_number", "utter_invalid_phone")
-        masked = sent["phone_masked"]
+            return reject(dispatcher, tracker, "phone_number", "utter_invalid_phone")
+        masked = sent.phone_masked
         # A code sent to this number moments ago (another conversation of the same person) is still valid.
-        response = "utter_sms_already_sent" if sent.get("already_sent") else "utter_sms_sent"
+        response = "utter_sms_already_sent" if sent.already_sent else "utter_sms_sent"
         dispatcher.utter_message(response=response, phone_masked=read_back(tracker, masked))
         return {"phone_number": masked, "phone_masked": masked, "sms_code": None}
 
@@ -133,25 +118,23 @@ class ValidatePhoneForm(StageValidation):
             return await resend_code(dispatcher, tracker)
         code = find_sms_code(text)
         if code is None:
-            return self.reject(dispatcher, tracker, "sms_code", "utter_sms_code_format")
+            return reject(dispatcher, tracker, "sms_code", "utter_sms_code_format")
         try:
-            result = await backend.call(
-                "POST", f"/applications/{self.app_id(tracker)}/phone/verify", json={"code": code}
-            )
+            result = await backend_api.verify_code(self.app_id(tracker), code)
         except BackendError as exc:
             return await self._code_refused(exc, dispatcher, tracker)
         dispatcher.utter_message(response="utter_phone_verified")
         slots = {"sms_code": "verified"}
-        if result.get("resumed"):
+        if result.resumed:
             dispatcher.utter_message(response="utter_resumed")
-            slots.update(application_slots(result["application"]))
+            slots.update(application_slots(result.application))
         return slots
 
     async def _code_refused(
         self, exc: BackendError, dispatcher: CollectingDispatcher, tracker: Tracker
     ) -> dict[str, Any]:
         if exc.code == "wrong_code":
-            return self.reject(
+            return reject(
                 dispatcher,
                 tracker,
                 "sms_code",

@@ -8,12 +8,14 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import backend
+from actions import backend_api
 from actions.asking import AskAction
-from actions.backend import BackendError
-from actions.common import StageValidation, is_fresh, latest_text, refuse, understood_text
+from actions.backend_api import BackendError
+from actions.conversation import is_fresh, latest_text, understood_text
+from actions.failures import refuse, reject
 from actions.parsing import digit_runs, find_id_number, name_from_message
 from actions.senior import SENIOR_AGE, is_senior, opted_out, read_back, switch_on_events
+from actions.validation import StageValidation
 
 
 class AskName(AskAction):
@@ -41,10 +43,8 @@ class AskLivenessPassed(AskAction):
     slot = "liveness_passed"
 
     async def template_values(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
-        session = await backend.call(
-            "POST", f"/applications/{tracker.get_slot('application_id')}/liveness/start"
-        )
-        return {"url": session["url"]}
+        session = await backend_api.start_liveness(tracker.get_slot("application_id"))
+        return {"url": session.url}
 
 
 ID_REASON_RESPONSES = {
@@ -68,7 +68,7 @@ class ValidateIdentityForm(StageValidation):
         ]
         name = name_from_message(tagged, understood_text(tracker), latest_text(tracker))
         if name is None:
-            return self.reject(dispatcher, tracker, "name", "utter_invalid_name")
+            return reject(dispatcher, tracker, "name", "utter_invalid_name")
         return {"name": name}
 
     async def validate_id_number(
@@ -78,23 +78,23 @@ class ValidateIdentityForm(StageValidation):
             return {"id_number": value}
         id_number = find_id_number(str(value))
         if id_number is None:
-            return self.reject(dispatcher, tracker, "id_number", "utter_invalid_id_format")
+            return reject(dispatcher, tracker, "id_number", "utter_invalid_id_format")
         try:
-            checked = await backend.call("POST", "/validate/id_number", json={"id_number": id_number})
+            checked = await backend_api.validate_id_number(id_number)
         except BackendError as exc:
             response = ID_REASON_RESPONSES.get(exc.data.get("reason", ""), "utter_invalid_id_format")
-            return self.reject(dispatcher, tracker, "id_number", response)
-        if checked["age"] < 18:
+            return reject(dispatcher, tracker, "id_number", response)
+        if checked.age < 18:
             # The backend records the refusal; the conversation ends politely here.
             await self._submit_identity(tracker, id_number, dispatcher)
             return {"id_number": None, "requested_slot": None, "application_status": "refused"}
         slots = {
             "id_number": id_number,
             "id_confirmed": None,
-            "id_masked": checked["id_masked"],
-            "id_details": {k: checked.get(k) for k in ("birth_date", "region", "age")},
+            "id_masked": checked.id_masked,
+            "id_details": {"birth_date": checked.birth_date, "region": checked.region, "age": checked.age},
         }
-        if checked["age"] >= SENIOR_AGE and not is_senior(tracker) and not opted_out(tracker):
+        if checked.age >= SENIOR_AGE and not is_senior(tracker) and not opted_out(tracker):
             # The birth date in the ID says 60+: slower, shorter, one question at a time from here on.
             dispatcher.utter_message(response="utter_senior_mode_on")
             slots.update({event["name"]: event["value"] for event in switch_on_events(tracker)})
@@ -113,13 +113,12 @@ class ValidateIdentityForm(StageValidation):
     async def _submit_identity(
         self, tracker: Tracker, id_number: str, dispatcher: CollectingDispatcher
     ) -> dict[str, Any]:
-        body = {"name": tracker.get_slot("name"), "id_number": id_number}
         try:
-            app = await backend.call("POST", f"/applications/{self.app_id(tracker)}/identity", json=body)
+            app = await backend_api.verify_identity(self.app_id(tracker), tracker.get_slot("name"), id_number)
         except BackendError as exc:
             return self._identity_refused(exc, dispatcher, tracker)
         dispatcher.utter_message(response="utter_identity_verified")
-        return {"id_confirmed": True, "id_number": app["id_masked"], "id_masked": app["id_masked"]}
+        return {"id_confirmed": True, "id_number": app.id_masked, "id_masked": app.id_masked}
 
     def _identity_refused(
         self, exc: BackendError, dispatcher: CollectingDispatcher, tracker: Tracker
@@ -145,7 +144,7 @@ class ValidateIdentityForm(StageValidation):
             )
             return retry
         response = ID_REASON_RESPONSES.get(exc.data.get("reason", ""), "utter_invalid_id_format")
-        return self.reject(dispatcher, tracker, "id_number", response) | {"id_confirmed": None}
+        return reject(dispatcher, tracker, "id_number", response) | {"id_confirmed": None}
 
     async def validate_liveness_passed(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -154,12 +153,12 @@ class ValidateIdentityForm(StageValidation):
             return {"liveness_passed": True}
         if digit_runs(str(value)):
             return {"liveness_passed": None}  # digits are not an answer to "are you done?"
-        result = await backend.call("POST", f"/applications/{self.app_id(tracker)}/liveness/check")
-        if result["passed"]:
+        result = await backend_api.check_liveness(self.app_id(tracker))
+        if result.passed:
             dispatcher.utter_message(response="utter_liveness_passed")
             return {"liveness_passed": True}
-        if result["status"] == "pending":
-            return self.reject(dispatcher, tracker, "liveness_passed", "utter_liveness_pending")
+        if result.status == "pending":
+            return reject(dispatcher, tracker, "liveness_passed", "utter_liveness_pending")
         # A face that did not match twice will not match a third time: a person (or a video witness) helps.
         return await refuse(
             dispatcher, tracker, "liveness_passed", "utter_liveness_failed", "liveness_failed"

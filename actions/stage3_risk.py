@@ -8,16 +8,19 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import backend
+from actions import backend_api
 from actions.asking import AskAction
-from actions.common import StageValidation, language
+from actions.backend_types import Question
+from actions.conversation import language
+from actions.failures import reject
 from actions.parsing import option_answer
+from actions.validation import StageValidation
 
 LETTERS = "ABCD"
 
 
-async def questionnaire(tracker: Tracker) -> list[dict[str, Any]]:
-    return (await backend.cached_get(f"/risk/questionnaire?lang={language(tracker)}"))["questions"]
+async def questionnaire(tracker: Tracker) -> list[Question]:
+    return (await backend_api.questionnaire(language(tracker))).questions
 
 
 def answers_so_far(tracker: Tracker) -> list[int]:
@@ -31,13 +34,13 @@ class AskRiskAnswer(AskAction):
         questions = await questionnaire(tracker)
         index = min(len(answers_so_far(tracker)), len(questions) - 1)
         question = questions[index]
-        options = "\n".join(f"{LETTERS[i]}. {text}" for i, text in enumerate(question["options"]))
+        options = "\n".join(f"{LETTERS[i]}. {text}" for i, text in enumerate(question.options))
         return {
             "index": index + 1,
             "total": len(questions),
-            "question": question["text"],
+            "question": question.text,
             "options": options,
-            "_choices": question["options"],
+            "_choices": question.options,
         }
 
     def buttons(self, values: dict[str, Any]) -> list[dict[str, str]]:
@@ -68,20 +71,16 @@ class ValidateRiskForm(StageValidation):
     ) -> dict[str, Any]:
         questions = await questionnaire(tracker)
         answers = answers_so_far(tracker)
-        choice = option_answer(str(value), questions[len(answers)]["options"])
+        choice = option_answer(str(value), questions[len(answers)].options)
         if choice is None or not 1 <= choice <= 4:
-            return self.reject(dispatcher, tracker, "risk_answer", "utter_invalid_option")
+            return reject(dispatcher, tracker, "risk_answer", "utter_invalid_option")
         answers.append(choice)
         if len(answers) < len(questions):
             return {"risk_answer": None, "risk_answers": answers}
-        result = await backend.call(
-            "POST",
-            f"/applications/{self.app_id(tracker)}/risk?lang={language(tracker)}",
-            json={"answers": answers},
-        )
+        result = await backend_api.score_risk(self.app_id(tracker), answers, language(tracker))
         dispatcher.utter_message(
-            response="utter_risk_result", risk_level=result["level"], level_name=result["level_name"]
+            response="utter_risk_result", risk_level=result.level, level_name=result.level_name
         )
-        if result.get("notice"):
-            dispatcher.utter_message(response="utter_risk_notice", notice=result["notice"])
-        return {"risk_answer": choice, "risk_answers": answers, "risk_level": result["level"]}
+        if result.notice:
+            dispatcher.utter_message(response="utter_risk_notice", notice=result.notice)
+        return {"risk_answer": choice, "risk_answers": answers, "risk_level": result.level}

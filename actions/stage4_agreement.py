@@ -8,9 +8,11 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import backend
+from actions import backend_api
 from actions.asking import AskAction
-from actions.common import StageValidation, answer_record, is_fresh, language, latest_intent
+from actions.conversation import answer_record, is_fresh, language, latest_intent
+from actions.failures import reject
+from actions.validation import StageValidation
 
 # "Anything but a clear yes is not a signature": the yes must be understood with confidence.
 MIN_YES_CONFIDENCE = 0.8
@@ -22,8 +24,8 @@ class AskAgreementSigned(AskAction):
     slot = "agreement_signed"
 
     async def template_values(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
-        documents = (await backend.cached_get(f"/agreements?lang={language(tracker)}"))["documents"]
-        summary = "\n".join(f"《{doc['title']}》{doc['summary']}" for doc in documents)
+        documents = (await backend_api.agreements(language(tracker))).documents
+        summary = "\n".join(f"《{doc.title}》{doc.summary}" for doc in documents)
         return {"summary": summary}
 
 
@@ -40,9 +42,8 @@ class ValidateAgreementForm(StageValidation):
         if value is False:
             return await self._declined(dispatcher, tracker)
         if value is not True or latest_intent(tracker) != "affirm" or confidence < MIN_YES_CONFIDENCE:
-            return self.reject(dispatcher, tracker, "agreement_signed", "utter_agreement_needs_yes")
-        body = answer_record(tracker)
-        await backend.call("POST", f"/applications/{self.app_id(tracker)}/agreements/sign", json=body)
+            return reject(dispatcher, tracker, "agreement_signed", "utter_agreement_needs_yes")
+        await backend_api.sign_agreements(self.app_id(tracker), answer_record(tracker))
         dispatcher.utter_message(response="utter_agreement_signed")
         return {"agreement_signed": True}
 
@@ -54,8 +55,6 @@ class ValidateAgreementForm(StageValidation):
         if counts["declined:agreement_signed"] < DECLINES_BEFORE_CLOSING:
             dispatcher.utter_message(response="utter_agreement_declined")
             return {"agreement_signed": None, "failed_attempts": counts}
-        app = await backend.call(
-            "POST", f"/applications/{self.app_id(tracker)}/cancel", params={"reason": "agreement_declined"}
-        )
+        app = await backend_api.cancel(self.app_id(tracker), reason="agreement_declined")
         dispatcher.utter_message(response="utter_agreement_declined_closed")
-        return {"agreement_signed": None, "requested_slot": None, "application_status": app["status"]}
+        return {"agreement_signed": None, "requested_slot": None, "application_status": app.status}

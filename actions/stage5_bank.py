@@ -9,13 +9,15 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import backend
+from actions import backend_api
 from actions.asking import AskAction
-from actions.backend import BackendError
-from actions.common import StageValidation, is_fresh, language, refuse
+from actions.backend_api import BackendError
+from actions.conversation import is_fresh, language
+from actions.failures import refuse, reject
 from actions.flow import done_events, next_form
 from actions.parsing import find_card
 from actions.senior import read_back
+from actions.validation import StageValidation
 from bot.replies import term
 
 CARD_REASON_RESPONSES = {
@@ -37,9 +39,9 @@ class AskReviewConfirmed(AskAction):
     slot = "review_confirmed"
 
     async def template_values(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
-        app = await backend.call("GET", f"/applications/{tracker.get_slot('application_id')}")
+        app = await backend_api.get_application(tracker.get_slot("application_id"))
         fields = ("name", "id_masked", "phone_masked", "risk_level", "bank_name", "card_masked")
-        values = {field: app.get(field) or "" for field in fields}
+        values = {field: getattr(app, field) or "" for field in fields}
         for number in ("id_masked", "phone_masked", "card_masked"):
             values[number] = read_back(tracker, values[number])
         return values
@@ -56,25 +58,23 @@ class ValidateBankForm(StageValidation):
             return {"bank_card": value}
         card = find_card(str(value))
         if card is None:
-            return self.reject(dispatcher, tracker, "bank_card", "utter_invalid_card_format")
+            return reject(dispatcher, tracker, "bank_card", "utter_invalid_card_format")
         try:
-            bound = await backend.call(
-                "POST", f"/applications/{self.app_id(tracker)}/bank_card", json={"card_number": card}
-            )
+            bound = await backend_api.bind_bank_card(self.app_id(tracker), card)
         except BackendError as exc:
             if exc.code in CARD_REFUSALS:
                 return await refuse(dispatcher, tracker, "bank_card", CARD_REFUSALS[exc.code], exc.code)
             response = CARD_REASON_RESPONSES.get(exc.data.get("reason", ""), "utter_invalid_card_format")
-            return self.reject(dispatcher, tracker, "bank_card", response)
+            return reject(dispatcher, tracker, "bank_card", response)
         dispatcher.utter_message(
             response="utter_card_bound",
-            bank_name=bound["bank_name"],
-            card_masked=read_back(tracker, bound["card_masked"]),
+            bank_name=bound.bank_name,
+            card_masked=read_back(tracker, bound.card_masked),
         )
         return {
-            "bank_card": bound["card_masked"],
-            "card_masked": bound["card_masked"],
-            "bank_name": bound["bank_name"],
+            "bank_card": bound.card_masked,
+            "card_masked": bound.card_masked,
+            "bank_name": bound.bank_name,
             "review_confirmed": None,
         }
 
@@ -98,22 +98,20 @@ class ActionSubmitApplication(Action):
         if tracker.get_slot("review_confirmed") is not True:
             return []
         try:
-            result = await backend.call(
-                "POST", f"/applications/{tracker.get_slot('application_id')}/submit?lang={language(tracker)}"
-            )
+            result = await backend_api.submit(tracker.get_slot("application_id"), language(tracker))
         except BackendError as exc:
             dispatcher.utter_message(response="utter_submit_incomplete")
             form = next_form(tracker) if exc.code == "incomplete" else None
             return [SlotSet("review_confirmed", None)] + ([FollowupAction(form)] if form else [])
         events: list[EventType] = [
-            SlotSet("application_status", result["status"]),
-            SlotSet("account_number", result.get("account_number")),
+            SlotSet("application_status", result.status),
+            SlotSet("account_number", result.account_number),
         ]
-        if result["status"] == "approved":
-            account_number = read_back(tracker, result["account_number"])  # seniors: digit by digit too
+        if result.status == "approved":
+            account_number = read_back(tracker, result.account_number)  # seniors: digit by digit too
             dispatcher.utter_message(response="utter_approved", account_number=account_number)
         else:
             separator = term(language(tracker), "list_separator")
-            reasons = separator.join(result.get("review_reasons") or [])
+            reasons = separator.join(result.review_reasons)
             dispatcher.utter_message(response="utter_manual_review", reasons=reasons)
-        return events + done_events()
+        return events + await done_events()

@@ -15,7 +15,7 @@ from rasa.shared.core.domain import Domain
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import backend as backend_client
+from actions import backend_api
 from backend.app import create_app
 from backend.config import Settings
 
@@ -42,8 +42,8 @@ def backend(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[httpx.A
     client = httpx.AsyncClient(
         transport=httpx.ASGITransport(app=create_app(settings)), base_url="http://backend"
     )
-    monkeypatch.setattr(backend_client, "_client", client)
-    monkeypatch.setattr(backend_client, "_cache", {})
+    monkeypatch.setattr(backend_api, "_client", client)
+    monkeypatch.setattr(backend_api, "_cache", {})
     yield client
 
 

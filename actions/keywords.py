@@ -1,4 +1,6 @@
-"""Keyword lists the dialogue listens for inside a step (dialects/data/keywords.yml), as compiled patterns."""
+"""Keyword lists the dialogue listens for inside a step (actions/data/keywords.yml), as compiled patterns.
+
+Only the actions read them (the NLU never does), so they live with the actions."""
 
 from __future__ import annotations
 
