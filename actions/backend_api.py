@@ -7,9 +7,12 @@ The `lang` a function takes is the language of the customer texts in its answer.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import os
 from collections.abc import Awaitable
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
 import httpx
@@ -41,6 +44,12 @@ log = logging.getLogger(__name__)
 
 BACKEND_URL = os.environ.get("BACKEND_URL", "http://127.0.0.1:8100")
 _TIMEOUT = httpx.Timeout(float(os.environ.get("BACKEND_TIMEOUT_S", "10")))
+# This service's credential for the backend (BACKEND_TOKENS there names it "actions").
+_AUTH = {"Authorization": f"Bearer {os.environ['BACKEND_TOKEN']}"} if os.environ.get("BACKEND_TOKEN") else {}
+STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
+
+# The conversation and the user's message this action runs for (set per call by actions/server.py).
+_turn: ContextVar[str | None] = ContextVar("turn", default=None)
 
 T = TypeVar("T")
 
@@ -62,6 +71,24 @@ class BackendUnavailable(Exception):
 _client: httpx.AsyncClient | None = None
 
 
+def set_turn(sender_id: str | None, message_id: str | None) -> None:
+    """Every state-changing call this action makes is keyed by this turn (see `_idempotency_key`)."""
+    _turn.set(f"{sender_id}\n{message_id}" if sender_id and message_id else None)
+
+
+def _idempotency_key(method: str, path: str, kwargs: dict[str, Any]) -> dict[str, str]:
+    """The same request of the same turn gets the same key: when a replica dies mid-turn and the turn runs
+    again elsewhere (the client resends its message), the backend answers these calls with their first
+    answers instead of running them twice (backend/idempotency.py)."""
+    turn = _turn.get()
+    if turn is None or method not in STATE_CHANGING:
+        return {}
+    request = json.dumps(
+        [method, path, kwargs.get("params"), kwargs.get("json")], sort_keys=True, default=str
+    )
+    return {"Idempotency-Key": hashlib.sha256(f"{turn}\n{request}".encode()).hexdigest()}
+
+
 def _http() -> httpx.AsyncClient:
     # One pooled client per process: keep-alive connections keep a turn's backend calls cheap.
     global _client
@@ -73,8 +100,9 @@ def _http() -> httpx.AsyncClient:
 async def _call(method: str, path: str, *, lang: str | None = None, **kwargs: Any) -> dict[str, Any]:
     if lang is not None:
         kwargs["params"] = {**kwargs.get("params", {}), "lang": lang}
+    headers = {**_AUTH, **_idempotency_key(method, path, kwargs)}
     try:
-        response = await _http().request(method, path, **kwargs)
+        response = await _http().request(method, path, headers=headers, **kwargs)
     except httpx.HTTPError as exc:
         raise BackendUnavailable(str(exc)) from exc
     if response.status_code >= 500:

@@ -18,6 +18,7 @@ secret() {  # name
 }
 secret RASA_TOKEN
 secret GATEWAY_CHANNEL_TOKEN
+secret ACTIONS_TOKEN
 : "${BACKEND_DATABASE_URL:=sqlite:///$VAR_DIR/backend.db}"
 : "${TRACKER_DIALECT:=sqlite}" "${TRACKER_DB:=$VAR_DIR/tracker.db}"
 # Voice answers at the consent and agreement steps: the gateway writes them, the backend checks and erases them.
@@ -52,7 +53,7 @@ start() {  # name, command...
 }
 
 start backend "$BIN/python" -m backend
-start actions "$BIN/python" -m rasa_sdk --actions actions --port "$ACTIONS_PORT"
+start actions "$BIN/python" -m actions.server
 start rasa "$BIN/python" -m bot.server run --model "$MODEL" --enable-api --auth-token "$RASA_TOKEN" \
   --interface 127.0.0.1 --port "$RASA_PORT" --endpoints bot/endpoints.yml --credentials bot/credentials.yml
 # The MMS worker (Tibetan/Uyghur speech, its own Python 3.11 venv) only when an operator configured its models.
