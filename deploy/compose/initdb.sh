@@ -4,7 +4,8 @@
 # service connects as the superuser.
 set -euo pipefail
 psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname postgres \
-  -v backend_user="$BACKEND_DB_USER" -v backend_password="$BACKEND_DB_PASSWORD" -v backend_db="$BACKEND_DB_NAME" \
+  -v backend_user="$BACKEND_DB_USER" -v backend_password="$BACKEND_DB_PASSWORD" \
+  -v backend_db="$BACKEND_DB_NAME" \
   -v tracker_user="$TRACKER_DB_USER" -v tracker_password="$TRACKER_DB_PASSWORD" \
   -v tracker_db="$TRACKER_DB_NAME" -v events_db="$EVENT_BROKER_DB_NAME" <<'SQL'
 CREATE ROLE :"backend_user" LOGIN PASSWORD :'backend_password';

@@ -1,5 +1,6 @@
 # syntax=docker/dockerfile:1.7
-# The action server (rasa_sdk; one module per stage, calling the backend): `python -m actions.server` on :5055.
+# The action server (rasa_sdk; one module per stage, calling the backend):
+# `python -m actions.server` on :5055.
 # Build from the repository root: docker build -f deploy/docker/actions.Dockerfile -t …/actions:0.1.0 .
 ARG PYTHON_IMAGE=python:3.10-slim-bookworm
 

@@ -45,8 +45,8 @@ def _download(url: str, target_dir: Path) -> tuple[Path, str]:
     fd, name = tempfile.mkstemp(dir=target_dir, prefix=".model-", suffix=".part")
     partial = Path(name)
     try:
-        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=TIMEOUT_S) as response:  # noqa: S310
-            for block in iter(lambda: response.read(1 << 20), b""):
+        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=TIMEOUT_S) as resp:
+            for block in iter(lambda: resp.read(1 << 20), b""):
                 digest.update(block)
                 out.write(block)
     except BaseException:

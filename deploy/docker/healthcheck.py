@@ -18,7 +18,7 @@ def probe(url: str, timeout_s: float = DEFAULT_TIMEOUT_S) -> tuple[bool, str]:
     if not url.startswith(("http://", "https://")):
         return False, f"not an http(s) URL: {url!r}"
     try:
-        with urllib.request.urlopen(url, timeout=timeout_s) as response:  # noqa: S310 (scheme checked above)
+        with urllib.request.urlopen(url, timeout=timeout_s) as response:
             status = response.status
     except urllib.error.HTTPError as error:  # 4xx/5xx, e.g. 503 while a dependency is down
         return False, f"HTTP {error.code}"
