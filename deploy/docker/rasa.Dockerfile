@@ -41,10 +41,11 @@ COPY --from=builder /opt/venv /opt/venv
 WORKDIR /app
 COPY . /app
 COPY --from=model /model/ /app/models/
-# Rasa writes ~/.config/rasa and jieba its cache under TMPDIR: both are writable volumes in Kubernetes
-# (the root filesystem is read-only there). Telemetry off, as in `make run`.
+# Rasa writes ~/.config/rasa and its cache, jieba its cache under TMPDIR: all on writable volumes in
+# Kubernetes (the root filesystem is read-only there). Telemetry off, as in `make run`.
 ENV PATH=/opt/venv/bin:$PATH PYTHONPATH=/app PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1 HOME=/home/app \
-    TMPDIR=/tmp RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2 TF_ENABLE_ONEDNN_OPTS=0 \
+    TMPDIR=/tmp RASA_CACHE_DIRECTORY=/tmp/rasa-cache RASA_TELEMETRY_ENABLED=false \
+    TF_CPP_MIN_LOG_LEVEL=2 TF_ENABLE_ONEDNN_OPTS=0 \
     SQLALCHEMY_SILENCE_UBER_WARNING=1 \
     MODEL_URL="" MODEL_SHA256="" MODEL_DOWNLOAD_DIR=/tmp/models
 USER 10001:10001
