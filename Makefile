@@ -26,6 +26,7 @@ RASA_ENV := HOME=$(CURDIR)/var/home TMPDIR=$(CURDIR)/var/tmp RASA_TELEMETRY_ENAB
 RASA := $(RASA_ENV) $(BIN)/rasa
 
 .PHONY: help run test venv model train lint format validate test-unit test-mms test-rasa test-e2e fuzz bench \
+	deploy-venv validate-deploy \
 	bench-voice eval-nlu clean whisper system-deps mms-venv speech browser-deps test-browser verify-audit
 
 help:
@@ -118,7 +119,7 @@ validate: $(VENV_STAMP)
 	  echo "rasa data validate: warnings above"; exit 1; fi
 	@echo "rasa data validate: ok"
 
-test-unit: $(VENV_STAMP) speech
+test-unit: $(VENV_STAMP) speech deploy-venv
 	$(RASA_ENV) $(VOICE_ENV) $(BIN)/pytest -q -m "not e2e and not browser"
 
 # The MMS worker's code on tiny randomly initialised models, in its own Python 3.11 venv (torch, transformers).
@@ -143,7 +144,15 @@ test-browser: $(MODEL) speech browser-deps
 fuzz: $(MODEL) speech
 	MODEL=$(MODEL) $(RASA_ENV) $(VOICE_ENV) $(BIN)/python scripts/fuzz.py $(MODEL)
 
-test: lint validate test-mms test-unit test-rasa test-e2e test-browser fuzz
+# Deployment files (deploy/): kubernetes-validate in its own venv (its jsonschema 4 cannot share Rasa's).
+deploy-venv:
+	deploy/setup_venv.sh
+
+# The Kubernetes manifests against the 1.30 schema (strict), compose.yml and the Dockerfiles; no Docker needed.
+validate-deploy: deploy-venv
+	.venv-deploy/bin/python deploy/validate.py
+
+test: lint validate validate-deploy test-mms test-unit test-rasa test-e2e test-browser fuzz
 
 # The audit trail's hash chain and the recordings it references, in the backend database the environment
 # configures (BACKEND_DATABASE_URL, RECORDINGS_DIR); names the first broken entry and exits 1.
