@@ -25,8 +25,10 @@ RUN groupadd --system --gid 10001 app \
 COPY --from=builder /opt/venv /opt/venv
 WORKDIR /app
 COPY . /app
+# Listen on every interface inside the container (the server's default is loopback); NetworkPolicies and
+# ACTIONS_TOKEN decide who may call it.
 ENV PATH=/opt/venv/bin:$PATH PYTHONPATH=/app PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1 HOME=/home/app \
-    TMPDIR=/tmp
+    TMPDIR=/tmp ACTIONS_HOST=0.0.0.0 ACTIONS_PORT=5055
 USER 10001:10001
 EXPOSE 5055
 HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
