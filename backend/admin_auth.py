@@ -1,65 +1,30 @@
-"""Who may call the admin API: reviewers and their bearer tokens, from configuration.
+"""Who may call the backend: reviewers at the admin API, the product's services at the customer API.
 
 ADMIN_TOKENS="alice:<token>,bob:<token>" or ADMIN_TOKENS_FILE (one `reviewer:token` a line, # comments).
 Sandbox mode without either writes one generated token to var/admin_tokens and says so, like the data key;
-real mode refuses to start. Tokens are compared as SHA-256 digests with hmac.compare_digest, against every
-configured token, so neither the length nor the position of a match shows in the timing.
+real mode refuses to start. The tokens are named credentials (service/auth.py), compared in constant time.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
-import re
 import secrets
-from dataclasses import dataclass
 
 from backend.config import ConfigError, Settings
 from privacy.vault import write_new_secret
+from service.auth import CredentialError, Credentials, parse_credentials
 
 log = logging.getLogger(__name__)
 
-REVIEWER = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
-MIN_TOKEN_CHARS = 24
 SANDBOX_REVIEWER = "sandbox-reviewer"
-
-
-def _digest(token: str) -> bytes:
-    return hashlib.sha256(token.encode("utf-8")).digest()
-
-
-@dataclass(frozen=True)
-class Reviewers:
-    digests: tuple[tuple[str, bytes], ...]  # (reviewer, sha256 of the token)
-
-    def identify(self, presented: str) -> str | None:
-        """The reviewer whose token this is, or None. Every entry is compared, with no early exit."""
-        candidate = _digest(presented)
-        found = None
-        for reviewer, digest in self.digests:
-            if hmac.compare_digest(candidate, digest):
-                found = reviewer
-        return found
+Reviewers = Credentials
 
 
 def parse_tokens(text: str, source: str) -> Reviewers:
-    pairs: list[tuple[str, str]] = []
-    for raw in re.split(r"[,\n]", text):
-        item = raw.split("#", 1)[0].strip()
-        if not item:
-            continue
-        reviewer, sep, token = (part.strip() for part in item.partition(":"))
-        if not sep or not REVIEWER.match(reviewer):
-            raise ConfigError(f"{source}: each entry is reviewer:token (reviewer: 1-64 of A-Za-z0-9_.@-)")
-        if len(token) < MIN_TOKEN_CHARS:
-            raise ConfigError(f"{source}: {reviewer}'s token has under {MIN_TOKEN_CHARS} characters")
-        pairs.append((reviewer, token))
-    if not pairs:
-        raise ConfigError(f"{source} names no reviewer")
-    if len({token for _, token in pairs}) != len(pairs):
-        raise ConfigError(f"{source}: two reviewers share a token (the audit trail must tell them apart)")
-    return Reviewers(tuple((reviewer, _digest(token)) for reviewer, token in pairs))
+    try:
+        return parse_credentials(text, source)
+    except CredentialError as exc:
+        raise ConfigError(str(exc)) from exc
 
 
 def load_reviewers(settings: Settings) -> Reviewers:
@@ -82,3 +47,13 @@ def _from_file(settings: Settings, name: str, source: str) -> Reviewers:
     except OSError as exc:
         raise ConfigError(f"{source} cannot be read: {path}") from exc
     return parse_tokens(text, source)
+
+
+def load_service_tokens(settings: Settings) -> Credentials:
+    """BACKEND_TOKENS, required: the backend trusts no caller for being on its network."""
+    if not settings.service_tokens:
+        raise ConfigError(
+            "BACKEND_TOKENS must be set (actions:<token>,gateway:<token>): only the product's services may "
+            "call the backend (scripts/serve.sh generates them for a single machine)"
+        )
+    return parse_tokens(settings.service_tokens, "BACKEND_TOKENS")

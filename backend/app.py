@@ -71,8 +71,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         admin,
     ):
         app.include_router(module.router)
+    app.include_router(sandbox.pages)
     _install_error_handlers(app)
-    app.add_middleware(IdempotentRequests, database=services.db)  # a replayed turn runs nothing twice
+    app.add_middleware(
+        IdempotentRequests, database=services.db, vault=services.vault
+    )  # a replayed turn runs nothing twice
     document_nulls(app)
 
     log.info(

@@ -78,6 +78,9 @@ class Settings:
     admin_tokens: str | None = None
     admin_tokens_file: str | None = None
     admin_token_file: str = "var/admin_tokens"
+    # The services that may call the customer API: "actions:<token>,gateway:<token>" (service/auth.py).
+    # Required in every mode: the backend trusts no caller for being on its network.
+    service_tokens: str | None = None
     log_level: str = "INFO"
     # A single machine migrates at start; replicas in a cluster never do (`python -m backend.cli migrate`,
     # a Kubernetes Job, runs once before them), so two starting replicas cannot race on the schema.
@@ -103,6 +106,7 @@ class Settings:
             "BACKEND_LOG_LEVEL": "log_level",
             "ADMIN_TOKENS": "admin_tokens",
             "ADMIN_TOKENS_FILE": "admin_tokens_file",
+            "BACKEND_TOKENS": "service_tokens",
         }
         for var, attr in text_vars.items():
             if env.get(var, "").strip():

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -21,8 +22,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from backend.db import Database, to_db
 from backend.models import IdempotentRequest
+from privacy.vault import Vault
 
 HEADER = b"idempotency-key"
+_APPLICATION_PATH = re.compile(r"^/applications/([A-Za-z0-9_]+)")
 MAX_KEY = 200
 KEEP = timedelta(days=1)
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
@@ -33,7 +36,19 @@ def _stored(db: Database, key: str) -> IdempotentRequest | None:
         return session.get(IdempotentRequest, key)
 
 
-def _store(db: Database, key: str, method: str, path: str, status: int, body: bytes) -> None:
+def application_of(path: str, body: bytes) -> str | None:
+    """The application an answer is about: named in the path, or the one a creation answered with."""
+    found = _APPLICATION_PATH.match(path)
+    if found:
+        return found.group(1)
+    try:
+        answer = json.loads(body)
+    except ValueError:
+        return None
+    return answer.get("id") if isinstance(answer, dict) and isinstance(answer.get("id"), str) else None
+
+
+def _store(db: Database, vault: Vault, key: str, method: str, path: str, status: int, body: bytes) -> None:
     try:
         with db.transaction() as tx:
             tx.session.add(
@@ -42,12 +57,19 @@ def _store(db: Database, key: str, method: str, path: str, status: int, body: by
                     method=method,
                     path=path,
                     status=status,
-                    body=body.decode(),
+                    body=vault.encrypt(body.decode()),
+                    application_id=application_of(path, body),
                     created_at=to_db(tx.now),
                 )
             )
     except IntegrityError:
         pass  # the same request, answered at the same moment elsewhere: its answer stands
+
+
+def forget(tx: Any, application_ids: list[str]) -> None:
+    """Erasing an application erases the answers kept about it."""
+    query = tx.session.query(IdempotentRequest).filter(IdempotentRequest.application_id.in_(application_ids))
+    query.delete(synchronize_session=False)
 
 
 def purge(db: Database) -> int:
@@ -70,8 +92,8 @@ def _json(status: int, body: Any, replayed: bool = False) -> list[Message]:
 class IdempotentRequests:
     """ASGI middleware over the backend's app (services on app.state)."""
 
-    def __init__(self, app: ASGIApp, database: Database) -> None:
-        self.app, self.db = app, database
+    def __init__(self, app: ASGIApp, database: Database, vault: Vault) -> None:
+        self.app, self.db, self.vault = app, database, vault
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         key = dict(scope.get("headers") or []).get(HEADER) if scope["type"] == "http" else None
@@ -91,7 +113,7 @@ class IdempotentRequests:
                 message = "This Idempotency-Key was used for another request."
                 answer = _json(422, {"error": "idempotency_key_reused", "message": message})
             else:
-                answer = _json(stored.status, stored.body.encode(), replayed=True)
+                answer = _json(stored.status, self.vault.decrypt(stored.body).encode(), replayed=True)
             for part in answer:
                 await send(part)
             return
@@ -107,4 +129,5 @@ class IdempotentRequests:
 
         await self.app(scope, receive, captured)
         if status < 500:
-            await asyncio.to_thread(_store, self.db, text, method, path, status, b"".join(chunks))
+            body = b"".join(chunks)
+            await asyncio.to_thread(_store, self.db, self.vault, text, method, path, status, body)

@@ -233,7 +233,8 @@ class IdempotentRequest(Base):
     method = Column(String(8), nullable=False)
     path = Column(String(300), nullable=False)
     status = Column(Integer, nullable=False)
-    body = Column(Text, nullable=False)  # the JSON answer: masked values only, as every answer
+    body = Column(Text, nullable=False)  # the JSON answer, encrypted: it may hold the customer's name
+    application_id = Column(APP_ID, index=True)  # erased with the application's data
     created_at = Column(DateTime, nullable=False, index=True)
 
 

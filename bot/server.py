@@ -11,6 +11,7 @@ Both answers are pure functions of fixed inputs, so they are computed once. Beha
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from typing import Any
 
@@ -44,12 +45,21 @@ def _compile_action_response_schema() -> None:
     RemoteAction._validate_action_result = validate_action_result
 
 
+def secret_arguments(argv: list[str], env: dict[str, str]) -> list[str]:
+    """The HTTP API's token comes from RASA_TOKEN in the environment, never the command line (which `ps`
+    shows to everyone on the machine); it is handed to Rasa's own parser inside this process."""
+    token = env.get("RASA_TOKEN", "")
+    if argv[:1] == ["run"] and token and "--auth-token" not in argv:
+        return [*argv, "--auth-token", token]
+    return argv
+
+
 def main() -> None:
     _cache_event_type_lookup()
     _compile_action_response_schema()
     from rasa.__main__ import main as rasa_main
 
-    sys.argv = ["rasa", *sys.argv[1:]]
+    sys.argv = ["rasa", *secret_arguments(sys.argv[1:], dict(os.environ))]
     rasa_main()
 
 

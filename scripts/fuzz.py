@@ -1,5 +1,6 @@
 """`make fuzz`: start the services, run schemathesis over every operation of the gateway's /openapi.json and
-the backend's (the admin API with a reviewer's token); fail on any server error or response off its schema.
+the backend's (each route group with its caller's credential: the action server's, the gateway's, a
+reviewer's); fail on any server error or response off its schema.
 
     python scripts/fuzz.py MODEL [--max-examples N]
 
@@ -27,9 +28,11 @@ ST = os.environ.get("SCHEMATHESIS") or str(Path(sys.executable).with_name("st"))
 RELAXED_LIMITS = {"RATE_LIMIT_SENDER_PER_MIN": "100000", "RATE_LIMIT_IP_PER_MIN": "100000"}
 
 
-def fuzz(name: str, schema_url: str, examples: int, report_dir: Path, headers: list[str]) -> dict[str, int]:
+def fuzz(
+    name: str, schema_url: str, examples: int, report_dir: Path, headers: list[str], paths: list[str] = ()
+) -> dict[str, int]:
     report = report_dir / f"{name}.ndjson"
-    command = [ST, "run", schema_url, "--checks", CHECKS, "--max-examples", str(examples)]
+    command = [ST, "run", schema_url, "--checks", CHECKS, "--max-examples", str(examples), *paths]
     command += ["--workers", "1", "--seed", "1", "--no-color", "--phases", "examples,coverage,fuzzing"]
     command += ["--generation-database", "none"]  # each run from scratch, as seeded
     command += ["--report", "ndjson", "--report-ndjson-path", str(report), "--request-timeout", "60"]
@@ -64,14 +67,24 @@ def main() -> int:
         os.environ.setdefault(name, value)
     var_dir = ROOT / "var" / "fuzz"  # its own databases and logs, fresh each run; the reports stay there
     shutil.rmtree(var_dir, ignore_errors=True)
-    token = f"fuzz-{os.urandom(16).hex()}"
-    os.environ["ADMIN_TOKENS"] = f"fuzz-reviewer:{token}"
+    tokens = {name: f"fuzz-{name}-{os.urandom(16).hex()}" for name in ("reviewer", "actions", "gateway")}
+    os.environ["ADMIN_TOKENS"] = f"fuzz-reviewer:{tokens['reviewer']}"
+    # scripts/serve.sh takes these instead of generating its own: the fuzz calls as each caller would.
+    os.environ["BACKEND_TOKEN_ACTIONS"] = tokens["actions"]
+    os.environ["BACKEND_TOKEN_GATEWAY"] = tokens["gateway"]
+    # Each of the backend's callers fuzzes its own routes with its own credential (backend/routes/).
+    callers = {
+        "backend": ("actions", ["--exclude-path-regex", "^/(admin|recordings|sandbox/sms)"]),
+        "backend-gateway-routes": ("gateway", ["--include-path-regex", "^/(recordings|sandbox/sms)"]),
+        "backend-admin": ("reviewer", ["--include-path-regex", "^/admin"]),
+    }
     results = {}
     with running_services(args.model, var_dir) as gateway:
-        backend = f"http://127.0.0.1:{DEFAULT_PORTS['BACKEND_PORT']}"
+        backend = f"http://127.0.0.1:{DEFAULT_PORTS['BACKEND_PORT']}/openapi.json"
         results["gateway"] = fuzz("gateway", f"{gateway}/openapi.json", args.max_examples, var_dir, [])
-        auth = [f"Authorization: Bearer {token}"]
-        results["backend"] = fuzz("backend", f"{backend}/openapi.json", args.max_examples, var_dir, auth)
+        for name, (caller, paths) in callers.items():
+            auth = [f"Authorization: Bearer {tokens[caller]}"]
+            results[name] = fuzz(name, backend, args.max_examples, var_dir, auth, paths)
     for name, result in results.items():
         ops, cases = result["operations"], result["cases"]
         print(f"fuzz {name}: {ops} operations, {cases} test cases, exit status {result['exit']}")

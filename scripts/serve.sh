@@ -19,6 +19,11 @@ secret() {  # name
 secret RASA_TOKEN
 secret GATEWAY_CHANNEL_TOKEN
 secret ACTIONS_TOKEN
+# The backend knows its two callers by their tokens; each caller gets only its own (BACKEND_TOKEN).
+secret BACKEND_TOKEN_ACTIONS
+secret BACKEND_TOKEN_GATEWAY
+export BACKEND_TOKENS="actions:$BACKEND_TOKEN_ACTIONS,gateway:$BACKEND_TOKEN_GATEWAY"
+export -n BACKEND_TOKEN_ACTIONS BACKEND_TOKEN_GATEWAY  # each caller is handed only its own, below
 : "${BACKEND_DATABASE_URL:=sqlite:///$VAR_DIR/backend.db}"
 : "${TRACKER_DIALECT:=sqlite}" "${TRACKER_DB:=$VAR_DIR/tracker.db}"
 # Voice answers at the consent and agreement steps: the gateway writes them, the backend checks and erases them.
@@ -53,8 +58,9 @@ start() {  # name, command...
 }
 
 start backend "$BIN/python" -m backend
-start actions "$BIN/python" -m actions.server
-start rasa "$BIN/python" -m bot.server run --model "$MODEL" --enable-api --auth-token "$RASA_TOKEN" \
+start actions env BACKEND_TOKEN="$BACKEND_TOKEN_ACTIONS" "$BIN/python" -m actions.server
+# The API token reaches Rasa through the environment (RASA_TOKEN), never its command line (bot/server.py).
+start rasa "$BIN/python" -m bot.server run --model "$MODEL" --enable-api \
   --interface 127.0.0.1 --port "$RASA_PORT" --endpoints bot/endpoints.yml --credentials bot/credentials.yml
 # The MMS worker (Tibetan/Uyghur speech, its own Python 3.11 venv) only when an operator configured its models.
 if [ -n "${MMS_ASR_DIR:-}${MMS_TTS_BO_DIR:-}${MMS_TTS_UG_DIR:-}" ]; then
@@ -63,7 +69,7 @@ if [ -n "${MMS_ASR_DIR:-}${MMS_TTS_BO_DIR:-}${MMS_TTS_UG_DIR:-}" ]; then
   scripts/setup_mms_venv.sh
   start mms .venv-mms/bin/python -m voice.mms.worker
 fi
-start gateway "$BIN/python" -m voice
+start gateway env BACKEND_TOKEN="$BACKEND_TOKEN_GATEWAY" "$BIN/python" -m voice
 
 echo "waiting for http://127.0.0.1:$PORT/healthz (the Rasa server takes about a minute to load)..."
 for _ in $(seq 1 300); do

@@ -54,7 +54,8 @@ class ApiError(Exception):
 def create_app(settings: GatewaySettings | None = None, limits: Limits | None = None) -> FastAPI:
     settings = settings or GatewaySettings()
     engine = Engine(settings)
-    backend = httpx.AsyncClient(base_url=settings.backend_url, timeout=10)
+    credential = {"Authorization": f"Bearer {settings.backend_token}"} if settings.backend_token else {}
+    backend = httpx.AsyncClient(base_url=settings.backend_url, timeout=10, headers=credential)
     redis = shared_store(settings.redis_url)
     voice = VoiceServices(engine)
     hotline_guard = HotlineGuard()

@@ -14,6 +14,8 @@ class GatewaySettings:
     channel_token: str = field(default_factory=lambda: os.environ.get("GATEWAY_CHANNEL_TOKEN", ""))
     actions_url: str = field(default_factory=lambda: os.environ.get("ACTIONS_URL", "http://127.0.0.1:5055"))
     backend_url: str = field(default_factory=lambda: os.environ.get("BACKEND_URL", "http://127.0.0.1:8100"))
+    # The gateway's own credential for the backend (the backend's BACKEND_TOKENS names it "gateway").
+    backend_token: str = field(default_factory=lambda: os.environ.get("BACKEND_TOKEN", ""))
     # Shared by the gateway replicas (rate limits); unset: each process keeps its own (a single machine).
     redis_url: str = field(default_factory=lambda: os.environ.get("REDIS_URL", ""))
     max_text_chars: int = field(default_factory=lambda: int(os.environ.get("MAX_TEXT_CHARS", "500")))

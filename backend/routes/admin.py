@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
-from typing import Any, Literal
+from typing import Literal
 
-from fastapi import APIRouter, Depends, Query, Request, Response
-from fastapi.routing import APIRoute
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.security import HTTPBearer
 
 from backend.errors import ApiError
-from backend.routes import errors, get_services
+from backend.routes import errors, get_services, guarded
 from backend.schemas import ApproveIn, RejectIn, ReviewDetailOut, ReviewQueueOut
 from backend.services import Services, review
+from service.auth import bearer_token
 
 _bearer = HTTPBearer(auto_error=False, description="ADMIN_TOKENS: a reviewer's token")
 Status = Literal["manual_review", "approved", "refused", "in_progress", "cancelled", "deleted"]
@@ -20,10 +19,7 @@ Status = Literal["manual_review", "approved", "refused", "in_progress", "cancell
 
 def _reviewer(request: Request) -> str:
     """The caller's reviewer name; 401 JSON for a missing, malformed or unknown token."""
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    reviewer = None
-    if scheme.lower() == "bearer" and token.strip():
-        reviewer = get_services(request).reviewers.identify(token.strip())
+    reviewer = get_services(request).reviewers.identify(bearer_token(request.headers.get("authorization")))
     if reviewer is None:
         raise ApiError(
             401,
@@ -34,19 +30,6 @@ def _reviewer(request: Request) -> str:
     return reviewer
 
 
-class ReviewerRoute(APIRoute):
-    """Checks the token before FastAPI reads the body, so a caller without one learns nothing from 422s."""
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
-
-        async def checked(request: Request) -> Response:
-            _reviewer(request)
-            return await handler(request)
-
-        return checked
-
-
 def require_reviewer(request: Request, _: object = Depends(_bearer)) -> str:
     """The reviewer for the audit trail; HTTPBearer only documents the scheme in /openapi.json."""
     return _reviewer(request)
@@ -54,7 +37,7 @@ def require_reviewer(request: Request, _: object = Depends(_bearer)) -> str:
 
 # On the router itself: a route added here cannot forget the check.
 router = APIRouter(
-    prefix="/admin", tags=["admin"], route_class=ReviewerRoute, dependencies=[Depends(require_reviewer)]
+    prefix="/admin", tags=["admin"], route_class=guarded(_reviewer), dependencies=[Depends(require_reviewer)]
 )
 
 

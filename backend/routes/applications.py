@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from backend.routes import errors, get_lang, get_services
+from backend.routes import ACTIONS, errors, get_lang, get_services
 from backend.schemas import (
     ApplicationOut,
     CancelReason,
@@ -15,7 +15,7 @@ from backend.schemas import (
 )
 from backend.services import Services, applications, submit
 
-router = APIRouter(prefix="/applications", tags=["applications"])
+router = APIRouter(prefix="/applications", tags=["applications"], route_class=ACTIONS)
 
 
 @router.post("", response_model=ApplicationOut, status_code=201, responses=errors(422))

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from backend.routes import errors, get_services
+from backend.routes import ACTIONS, errors, get_services
 from backend.schemas import AppointmentIn, AppointmentOut
 from backend.services import Services, appointments
 
-router = APIRouter(prefix="/appointments", tags=["appointments"])
+router = APIRouter(prefix="/appointments", tags=["appointments"], route_class=ACTIONS)
 
 
 @router.post("", response_model=AppointmentOut, status_code=201, responses=errors(404, 409, 422))

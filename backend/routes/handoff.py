@@ -2,11 +2,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from backend.routes import errors, get_services
+from backend.routes import ACTIONS, errors, get_services
 from backend.schemas import HandoffIn, HandoffOut
 from backend.services import Services, handoff
 
-router = APIRouter(tags=["handoff"])
+router = APIRouter(tags=["handoff"], route_class=ACTIONS)
 
 
 @router.post("/handoff", response_model=HandoffOut, status_code=201, responses=errors(404, 422))

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from backend.routes import errors, get_lang, get_services
+from backend.routes import ACTIONS, errors, get_lang, get_services
 from backend.schemas import ApplicationOut, IdentityIn, LivenessCheckOut, LivenessStartOut
 from backend.services import Services, identity
 
-router = APIRouter(prefix="/applications/{application_id}", tags=["stage 2: identity"])
+router = APIRouter(prefix="/applications/{application_id}", tags=["stage 2: identity"], route_class=ACTIONS)
 
 
 @router.post("/identity", response_model=ApplicationOut, responses=errors(403, 404, 409, 422, 429, 502))

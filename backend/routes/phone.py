@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from backend.routes import errors, get_lang, get_services
+from backend.routes import ACTIONS, errors, get_lang, get_services
 from backend.schemas import CodeSentOut, PhoneIn, VerifyIn, VerifyOut
 from backend.services import Services, phone
 
-router = APIRouter(prefix="/applications/{application_id}/phone", tags=["stage 1: phone"])
+router = APIRouter(
+    prefix="/applications/{application_id}/phone", tags=["stage 1: phone"], route_class=ACTIONS
+)
 
 
 @router.post("", response_model=CodeSentOut, responses=errors(403, 404, 409, 422, 429, 502))

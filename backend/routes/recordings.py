@@ -8,11 +8,11 @@ import asyncio
 from fastapi import APIRouter, Depends, Query, Request
 
 from backend.errors import ApiError
-from backend.routes import errors, get_services
+from backend.routes import GATEWAY, errors, get_services
 from backend.schemas import RecordingOut
 from backend.services import Services
 
-router = APIRouter(tags=["recordings"])
+router = APIRouter(tags=["recordings"], route_class=GATEWAY)
 # The gateway accepts voice uploads up to 10 MiB; a recording is one of those.
 MAX_RECORDING_BYTES = 10 * 1024 * 1024 + 64 * 1024
 SENDER = r"^[A-Za-z0-9_.:@-]{1,128}$"

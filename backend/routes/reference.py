@@ -6,12 +6,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 
 from backend import content, progress, risk
-from backend.routes import errors, get_lang, get_services
+from backend.routes import ACTIONS, errors, get_lang, get_services
 from backend.schemas import AgreementsOut, FlowOut, IdNumberIn, IdValidOut, NoticeOut, QuestionnaireOut
 from backend.services import Services
 from backend.services.identity import check_id_number
 
-router = APIRouter(tags=["reference"])
+router = APIRouter(tags=["reference"], route_class=ACTIONS)
 
 
 @router.get("/flow", response_model=FlowOut)

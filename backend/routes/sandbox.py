@@ -5,11 +5,14 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 
 from backend.errors import not_found
-from backend.routes import errors, get_services
+from backend.routes import GATEWAY, errors, get_services
 from backend.schemas import SandboxRewindIn, SandboxRewindOut, SandboxSmsOut
 from backend.services import Services, sandbox
 
-router = APIRouter(prefix="/sandbox", tags=["sandbox"])
+# The outbox and its test clock, for the gateway's sandbox routes; the liveness page stands in for the
+# provider's page a customer's phone opens, so it takes no service token.
+router = APIRouter(prefix="/sandbox", tags=["sandbox"], route_class=GATEWAY)
+pages = APIRouter(prefix="/sandbox", tags=["sandbox"])
 
 
 @router.get("/sms/{phone}", response_model=SandboxSmsOut, responses=errors(404))
@@ -24,7 +27,7 @@ def rewind_sms(phone: str, body: SandboxRewindIn, ctx: Services = Depends(get_se
     return sandbox.rewind_sms(ctx, phone, body.seconds)
 
 
-@router.get("/liveness/{session_id}", responses=errors(404))
+@pages.get("/liveness/{session_id}", responses=errors(404))
 def liveness_page(session_id: str, ctx: Services = Depends(get_services)) -> dict[str, object]:
     """Stands in for the provider's face-check page: nothing to do, the sandbox decides by ID number."""
     if not ctx.settings.sandbox_mode:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from backend.routes import errors, get_lang, get_services
+from backend.routes import ACTIONS, errors, get_lang, get_services
 from backend.schemas import CardIn, CardOut, RiskIn, RiskOut, SignIn, SignOut
 from backend.services import Services, agreements, assessment, bank
 
-router = APIRouter(prefix="/applications/{application_id}", tags=["stages 3-5"])
+router = APIRouter(prefix="/applications/{application_id}", tags=["stages 3-5"], route_class=ACTIONS)
 
 
 @router.post("/risk", response_model=RiskOut, responses=errors(404, 409, 422))

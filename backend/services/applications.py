@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-from backend import content
+from backend import content, idempotency
 from backend.content import DEFAULT_LANG
 from backend.db import Tx, to_db
 from backend.errors import ApiError, not_in_progress
@@ -178,6 +178,7 @@ def delete(ctx: Services, application_id: str, lang: str = DEFAULT_LANG) -> Dele
         for source in absorbed:
             erase_personal_data(tx, source)
         forget_senders(tx, app_ids)
+        idempotency.forget(tx, app_ids)  # the kept answers name the person and the conversation
         application.status = DELETED
         touch(application, tx.now)
         tx.audit(

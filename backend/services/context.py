@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from backend.admin_auth import Reviewers, load_reviewers
+from backend.admin_auth import Reviewers, load_reviewers, load_service_tokens
 from backend.compliance import Rules, load_rules
 from backend.config import Settings
 from backend.db import Database
@@ -14,6 +14,7 @@ from backend.providers.base import ProviderContext
 from backend.providers.sandbox import SandboxData, sandbox_data
 from backend.recordings import RecordingStore, recording_store
 from privacy.vault import Vault
+from service.auth import Credentials
 
 
 @dataclass
@@ -26,6 +27,7 @@ class Services:
     sandbox: SandboxData | None  # only in sandbox mode
     recordings: RecordingStore
     reviewers: Reviewers  # who may call the admin API
+    callers: Credentials  # the services that may call the customer API (BACKEND_TOKENS)
 
 
 def build_services(settings: Settings, *, migrate: bool = True) -> Services:
@@ -33,6 +35,7 @@ def build_services(settings: Settings, *, migrate: bool = True) -> Services:
     vault = settings.vault()
     install_field_vault(vault)  # names are EncryptedText columns
     reviewers = load_reviewers(settings)
+    callers = load_service_tokens(settings)
     db = Database(settings.database_url, settings.now)
     sandbox = sandbox_data() if settings.sandbox_mode else None
     try:
@@ -47,4 +50,5 @@ def build_services(settings: Settings, *, migrate: bool = True) -> Services:
     except BaseException:
         db.dispose()
         raise
-    return Services(settings, db, vault, providers, rules, sandbox, recording_store(settings), reviewers)
+    recordings = recording_store(settings)
+    return Services(settings, db, vault, providers, rules, sandbox, recordings, reviewers, callers)

@@ -22,6 +22,8 @@ from backend.config import Settings
 ROOT = Path(__file__).resolve().parents[2]
 BASE_TRACKER = json.loads((Path(__file__).parent / "data/tracker_base.json").read_text())
 TEST_KEY = "Zm9yLXRlc3RzLW9ubHktMzItYnl0ZXMtb2Yta2V5ISE="
+ACTIONS_TOKEN, GATEWAY_TOKEN = "actions-test-token-0123456789ab", "gateway-test-token-0123456789ab"
+AS_GATEWAY = {"Authorization": f"Bearer {GATEWAY_TOKEN}"}  # the sandbox outbox is the gateway's to read
 
 
 @pytest.fixture(scope="session")
@@ -38,9 +40,12 @@ def backend(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[httpx.A
         key_file=str(tmp_path / "unused.key"),
         recordings_dir=str(tmp_path / "recordings"),
         sms_resend_interval_s=0,
+        service_tokens=f"actions:{ACTIONS_TOKEN},gateway:{GATEWAY_TOKEN}",
     )
     client = httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=create_app(settings)), base_url="http://backend"
+        transport=httpx.ASGITransport(app=create_app(settings)),
+        base_url="http://backend",
+        headers={"Authorization": f"Bearer {ACTIONS_TOKEN}"},  # as the action server calls the backend
     )
     monkeypatch.setattr(backend_api, "_client", client)
     monkeypatch.setattr(backend_api, "_cache", {})

@@ -11,7 +11,7 @@ from actions.stage2_identity import ValidateIdentityForm
 from actions.stage3_risk import ValidateRiskForm
 from actions.stage4_agreement import ValidateAgreementForm
 from actions.stage5_bank import ValidateBankForm
-from tests.actions.conftest import make_tracker, responses, run, slot_events
+from tests.actions.conftest import AS_GATEWAY, make_tracker, responses, run, slot_events
 
 ADULT_ID = "310104198506123455"  # 1985, valid check digit
 MINOR_ID = "440305201803150020"  # born 2018
@@ -35,7 +35,7 @@ async def new_application(backend: httpx.AsyncClient, upto: str = "created") -> 
             await backend.post(f"/applications/{app_id}/consent", json=body)
         elif step == "phone":
             await backend.post(f"/applications/{app_id}/phone", json={"phone": "13912345678"})
-            code = (await backend.get("/sandbox/sms/13912345678")).json()["code"]
+            code = (await backend.get("/sandbox/sms/13912345678", headers=AS_GATEWAY)).json()["code"]
             await backend.post(f"/applications/{app_id}/phone/verify", json={"code": code})
         elif step == "identity":
             await backend.post(
@@ -94,7 +94,7 @@ def test_phone_stage(backend: httpx.AsyncClient, domain: dict) -> None:
         assert slots["phone_number"] == "139****5678" and said == ["utter_sms_sent"]
 
         base.update(phone_number="139****5678", phone_masked="139****5678", requested_slot="sms_code")
-        code = (await backend.get("/sandbox/sms/13912345678")).json()["code"]
+        code = (await backend.get("/sandbox/sms/13912345678", headers=AS_GATEWAY)).json()["code"]
         wrong = f"{(int(code) + 1) % 1000000:06d}"
         slots, said = await _validate(
             form,

@@ -33,6 +33,11 @@ REVIEWER_TOKENS = {
     "wang.reviewer": "wang-test-token-0123456789abcd",
 }
 ADMIN_TOKENS = ",".join(f"{name}:{token}" for name, token in REVIEWER_TOKENS.items())
+# The product's services (BACKEND_TOKENS); the tests call the customer API as the action server does.
+SERVICE_TOKENS = {"actions": "actions-test-token-0123456789ab", "gateway": "gateway-test-token-0123456789ab"}
+BACKEND_TOKENS = ",".join(f"{name}:{token}" for name, token in SERVICE_TOKENS.items())
+AS_ACTIONS = {"Authorization": f"Bearer {SERVICE_TOKENS['actions']}"}
+AS_GATEWAY = {"Authorization": f"Bearer {SERVICE_TOKENS['gateway']}"}
 CARD = "6222021234567890128"  # ICBC, Luhn-valid
 
 
@@ -70,7 +75,7 @@ class Flow:
         return self.post(f"/applications/{app_id}/phone", {"phone": phone})
 
     def code(self, phone: str = PHONE) -> str:
-        response = self.client.get(f"/sandbox/sms/{phone}")
+        response = self.client.get(f"/sandbox/sms/{phone}", headers=AS_GATEWAY)
         assert response.status_code == 200, response.text
         return response.json()["code"]
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from backend_testkit import ADMIN_TOKENS, START, TEST_KEY, FakeClock, Flow
+from backend_testkit import ADMIN_TOKENS, AS_ACTIONS, BACKEND_TOKENS, START, TEST_KEY, FakeClock, Flow
 from fastapi.testclient import TestClient
 
 from backend.app import create_app
@@ -44,13 +44,14 @@ def settings(tmp_path: Path, clock: FakeClock) -> Settings:
         recordings_dir=str(tmp_path / "recordings"),
         sms_resend_interval_s=0,
         admin_tokens=ADMIN_TOKENS,
+        service_tokens=BACKEND_TOKENS,
         clock=clock,
     )
 
 
 @pytest.fixture
 def client(settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(settings)) as test_client:
+    with TestClient(create_app(settings), headers=AS_ACTIONS) as test_client:
         yield test_client
 
 

@@ -8,7 +8,7 @@ import logging
 from pathlib import Path
 
 import pytest
-from backend_testkit import ADULT_ID, REVIEWER_TOKENS, SENIOR_ID, FakeClock, Flow
+from backend_testkit import ADULT_ID, BACKEND_TOKENS, REVIEWER_TOKENS, SENIOR_ID, FakeClock, Flow
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
@@ -25,7 +25,12 @@ LI, WANG = "li.reviewer", "wang.reviewer"
 def admin_routes() -> list[tuple[str, str]]:
     """Every admin route of the real app, so a route added later is checked without editing this file."""
     app = create_app(
-        Settings(database_url="sqlite://", data_key="A" * 43 + "=", admin_tokens=f"x:{'t' * 24}")
+        Settings(
+            database_url="sqlite://",
+            data_key="A" * 43 + "=",
+            admin_tokens=f"x:{'t' * 24}",
+            service_tokens=BACKEND_TOKENS,
+        )
     )
     return sorted(
         (method, route.path)

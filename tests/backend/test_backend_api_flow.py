@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from backend_testkit import ADULT_ID, CARD, PHONE, Flow
+from backend_testkit import ADULT_ID, AS_ACTIONS, AS_GATEWAY, CARD, PHONE, Flow
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
+from backend.config import Settings
 from backend.models import Base
 from privacy.numbers import luhn_valid
 
@@ -282,3 +283,44 @@ def test_a_request_with_an_idempotency_key_runs_once(flow: Flow, client: TestCli
     assert reused.status_code == 422 and reused.json()["error"] == "idempotency_key_reused"
     bad = client.post(f"/applications/{app_id}/cancel", headers={"Idempotency-Key": "x" * 201})
     assert bad.status_code == 422 and bad.json()["error"] == "invalid_idempotency_key"
+
+
+def test_only_the_products_services_reach_the_customer_api(settings: Settings) -> None:
+    """The pentest's first finding: anyone on the network could create, read and consent. Now each route
+    names the services that may call it, and every other caller is refused before the body is read."""
+    from backend.app import create_app
+    from backend.config import ConfigError
+
+    with TestClient(create_app(settings)) as anyone:
+        assert anyone.get("/livez").status_code == 200 and anyone.get("/healthz").status_code == 200
+        refused = anyone.post("/applications", json={"sender_id": "victim", "channel": "app"})
+        assert refused.status_code == 401 and refused.json()["error"] == "unauthorized"
+        assert anyone.post("/applications", content=b"{not json").status_code == 401
+        assert anyone.get("/applications/app_x").status_code == 401
+        assert (
+            anyone.post("/handoff", json={}, headers={"Authorization": "Bearer " + "x" * 30}).status_code
+            == 401
+        )
+        # The gateway's token opens the gateway's routes only, and the actions' token the actions' only.
+        assert anyone.post("/applications", json={}, headers=AS_GATEWAY).status_code == 403
+        assert anyone.get(f"/sandbox/sms/{PHONE}", headers=AS_ACTIONS).status_code == 403
+        assert anyone.post("/recordings?sender_id=a", content=b"x", headers=AS_ACTIONS).status_code == 403
+        assert anyone.get(f"/sandbox/sms/{PHONE}", headers=AS_GATEWAY).status_code == 404  # nothing sent yet
+    with pytest.raises(ConfigError, match="BACKEND_TOKENS"):
+        create_app(settings.with_overrides(service_tokens=None))
+
+
+def test_kept_answers_are_encrypted_and_erased_with_the_application(flow: Flow, client: TestClient) -> None:
+    from backend.models import IdempotentRequest
+
+    app_id = flow.until_identity()
+    flow.identity(app_id)
+    key = {"Idempotency-Key": "web-1:m9:identity"}
+    body = {"name": "张伟", "id_number": "310104198506123455"}
+    client.post(f"/applications/{app_id}/identity", json=body, headers=key)
+    with client.app.state.services.db.session() as session:
+        kept = session.query(IdempotentRequest).filter_by(application_id=app_id).all()
+        assert kept and all("张伟" not in row.body and "user-1" not in row.body for row in kept)
+    client.delete(f"/applications/{app_id}")
+    with client.app.state.services.db.session() as session:
+        assert session.query(IdempotentRequest).filter_by(application_id=app_id).count() == 0

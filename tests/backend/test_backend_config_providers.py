@@ -6,7 +6,7 @@ import logging
 
 import backend_fake_providers as fake_providers
 import pytest
-from backend_testkit import PHONE, TEST_KEY, Flow
+from backend_testkit import AS_ACTIONS, AS_GATEWAY, PHONE, TEST_KEY, Flow
 from fastapi.testclient import TestClient
 
 from backend.app import create_app
@@ -101,19 +101,21 @@ def test_explicit_sandbox_in_real_mode_is_allowed_and_loud(settings: Settings, c
     assert isinstance(app.state.services.providers.sms, SandboxSmsSender)
     assert "SMS_PROVIDER=sandbox explicitly configured" in caplog.text
     assert "SANDBOX provider sms" in caplog.text
-    with TestClient(app) as client:
+    with TestClient(app, headers=AS_ACTIONS) as client:
         assert client.get("/healthz").json()["sandbox"] is False
-        assert client.get(f"/sandbox/sms/{PHONE}").status_code == 404  # sandbox endpoints follow SANDBOX_MODE
+        assert (
+            client.get(f"/sandbox/sms/{PHONE}", headers=AS_GATEWAY).status_code == 404
+        )  # sandbox endpoints follow SANDBOX_MODE
 
 
 def test_real_providers_are_used(settings: Settings) -> None:
     fake_providers.SENT.clear()
-    with TestClient(create_app(real_settings(settings, data_key=TEST_KEY))) as client:
+    with TestClient(create_app(real_settings(settings, data_key=TEST_KEY)), headers=AS_ACTIONS) as client:
         flow = Flow(client)
         app_id = flow.create()
         flow.consent(app_id)
         flow.send_code(app_id)
-        assert client.get(f"/sandbox/sms/{PHONE}").status_code == 404
+        assert client.get(f"/sandbox/sms/{PHONE}", headers=AS_GATEWAY).status_code == 404
         ((phone, code),) = fake_providers.SENT
         assert phone == PHONE
         assert flow.post(f"/applications/{app_id}/phone/verify", {"code": code})["verified"]

@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 
 import pytest
-from backend_testkit import PHONE, TEST_KEY, Flow
+from backend_testkit import AS_GATEWAY, PHONE, TEST_KEY, Flow
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
@@ -277,12 +277,14 @@ def test_cli_outside_sandbox_needs_the_key(tmp_path: Path, monkeypatch, capsys) 
 def test_the_gateway_hands_recordings_over_http(flow: Flow, client: TestClient) -> None:
     audio = b"RIFF" + bytes(2000)
     kept = client.post(
-        "/recordings?sender_id=web-1", content=audio, headers={"content-type": "application/octet-stream"}
+        "/recordings?sender_id=web-1",
+        content=audio,
+        headers={**AS_GATEWAY, "content-type": "application/octet-stream"},
     )
     assert kept.status_code == 201
     sha256 = kept.json()["sha256"]
     assert kept.json() == {"sha256": hashlib.sha256(audio).hexdigest(), "bytes": len(audio)}
     store = client.app.state.services.recordings
     assert store.get(sha256) == audio and sha256 in store.owned(["web-1"])
-    assert client.post("/recordings?sender_id=web-1", content=b"").status_code == 422
-    assert client.post("/recordings?sender_id=bad id", content=audio).status_code == 422
+    assert client.post("/recordings?sender_id=web-1", content=b"", headers=AS_GATEWAY).status_code == 422
+    assert client.post("/recordings?sender_id=bad id", content=audio, headers=AS_GATEWAY).status_code == 422

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from backend_testkit import ROOT, TEST_KEY
+from backend_testkit import AS_ACTIONS, BACKEND_TOKENS, ROOT, TEST_KEY
 from sqlalchemy import inspect, text
 
 import backend.db as db_module
@@ -114,9 +114,13 @@ def test_replicas_that_do_not_migrate_wait_for_the_migration(tmp_path: Path, mon
 
     url = f"sqlite:///{tmp_path / 'replica.db'}"
     settings = Settings(
-        database_url=url, data_key=TEST_KEY, key_file=str(tmp_path / "k"), migrate_on_start=False
+        database_url=url,
+        data_key=TEST_KEY,
+        key_file=str(tmp_path / "k"),
+        migrate_on_start=False,
+        service_tokens=BACKEND_TOKENS,
     )
-    with TestClient(create_app(settings)) as replica:
+    with TestClient(create_app(settings), headers=AS_ACTIONS) as replica:
         assert replica.get("/livez").status_code == 200
         waiting = replica.get("/healthz")
         assert waiting.status_code == 503 and waiting.json()["database"] == "migrations pending"

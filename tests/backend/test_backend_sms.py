@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from backend_testkit import PHONE, FakeClock, Flow
+from backend_testkit import AS_ACTIONS, AS_GATEWAY, PHONE, FakeClock, Flow
 from fastapi.testclient import TestClient
 
 from backend.app import create_app
@@ -28,7 +28,7 @@ def test_code_is_six_digits_and_stored_only_hashed(flow: Flow, client: TestClien
     app_id = started(flow)
     code = flow.code()
     assert len(code) == 6 and code.isdigit()
-    outbox = client.get(f"/sandbox/sms/{PHONE}").json()
+    outbox = client.get(f"/sandbox/sms/{PHONE}", headers=AS_GATEWAY).json()
     assert outbox["phone"] == PHONE and outbox["expires_at"] > outbox["sent_at"]
     with client.app.state.services.db.session() as session:
         challenge = session.query(SmsChallenge).filter_by(application_id=app_id).one()
@@ -78,7 +78,9 @@ def test_code_with_spaces_is_accepted(flow: Flow) -> None:
 
 @pytest.fixture
 def slow_resend_client(settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(settings.with_overrides(sms_resend_interval_s=30))) as client:
+    with TestClient(
+        create_app(settings.with_overrides(sms_resend_interval_s=30)), headers=AS_ACTIONS
+    ) as client:
         yield client
 
 
@@ -142,7 +144,7 @@ def test_a_reused_code_shares_the_tries_of_the_one_sent(slow_resend_client: Test
 
 def test_an_expired_code_is_not_reused(settings: Settings, clock: FakeClock) -> None:
     app = create_app(settings.with_overrides(sms_resend_interval_s=30, sms_code_ttl_s=20))
-    with TestClient(app) as client:
+    with TestClient(app, headers=AS_ACTIONS) as client:
         flow = Flow(client)
         started(flow)
         clock.advance(seconds=25)
@@ -154,7 +156,7 @@ def test_an_expired_code_is_not_reused(settings: Settings, clock: FakeClock) -> 
 
 def test_daily_limit_per_phone(settings: Settings, clock: FakeClock) -> None:
     app = create_app(settings.with_overrides(sms_resend_interval_s=30, sms_max_per_phone_per_day=3))
-    with TestClient(app) as client:
+    with TestClient(app, headers=AS_ACTIONS) as client:
         flow = Flow(client)
         app_id = started(flow)
         for _ in range(2):
@@ -187,14 +189,21 @@ def test_sandbox_rewind_moves_one_numbers_codes_back(slow_resend_client: TestCli
     flow = Flow(slow_resend_client)
     app_id = started(flow)
     assert slow_resend_client.post(f"/applications/{app_id}/phone/resend").status_code == 429
-    rewound = flow.post(f"/sandbox/sms/{PHONE}/rewind", {"seconds": 31})
+    rewound = slow_resend_client.post(
+        f"/sandbox/sms/{PHONE}/rewind", json={"seconds": 31}, headers=AS_GATEWAY
+    ).json()
     assert rewound == {"phone_masked": "138****5678", "rewound": 1}
     assert flow.post(f"/applications/{app_id}/phone/resend")["already_sent"] is False
-    assert slow_resend_client.post(f"/sandbox/sms/{PHONE}/rewind", json={"seconds": 0}).status_code == 422
+    assert (
+        slow_resend_client.post(
+            f"/sandbox/sms/{PHONE}/rewind", json={"seconds": 0}, headers=AS_GATEWAY
+        ).status_code
+        == 422
+    )
 
 
 def test_outbox_404_when_nothing_sent(client: TestClient) -> None:
-    response = client.get("/sandbox/sms/13900000000")
+    response = client.get("/sandbox/sms/13900000000", headers=AS_GATEWAY)
     assert response.status_code == 404 and response.json()["error"] == "not_found"
 
 

@@ -49,3 +49,12 @@ def test_the_channel_needs_a_real_token(monkeypatch: pytest.MonkeyPatch) -> None
         GatewayInput.from_credentials(None)
     monkeypatch.setenv("GATEWAY_CHANNEL_TOKEN", "x" * 32)
     assert isinstance(GatewayInput.from_credentials(None), GatewayInput)
+
+
+def test_the_api_token_never_reaches_the_command_line() -> None:
+    from bot.server import secret_arguments
+
+    argv = ["run", "--model", "m.tar.gz", "--enable-api"]
+    assert secret_arguments(argv, {"RASA_TOKEN": "t" * 32}) == [*argv, "--auth-token", "t" * 32]
+    assert secret_arguments(argv, {}) == argv
+    assert secret_arguments(["train"], {"RASA_TOKEN": "t"}) == ["train"]

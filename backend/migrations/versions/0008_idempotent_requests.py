@@ -24,11 +24,14 @@ def upgrade() -> None:
         sa.Column("path", sa.String(300), nullable=False),
         sa.Column("status", sa.Integer(), nullable=False),
         sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("application_id", sa.String(40), nullable=True),
         sa.Column("created_at", sa.DateTime(), nullable=False),
     )
     op.create_index("ix_idempotent_requests_created_at", "idempotent_requests", ["created_at"])
+    op.create_index("ix_idempotent_requests_application_id", "idempotent_requests", ["application_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_idempotent_requests_application_id", "idempotent_requests")
     op.drop_index("ix_idempotent_requests_created_at", "idempotent_requests")
     op.drop_table("idempotent_requests")
