@@ -26,7 +26,7 @@ RASA_ENV := HOME=$(CURDIR)/var/home TMPDIR=$(CURDIR)/var/tmp RASA_TELEMETRY_ENAB
 RASA := $(RASA_ENV) $(BIN)/rasa
 
 .PHONY: help run test venv model train lint format validate test-unit test-mms test-rasa test-e2e fuzz bench \
-	deploy-venv validate-deploy \
+	deploy-venv validate-deploy run-cluster test-cluster \
 	bench-voice eval-nlu clean whisper system-deps mms-venv speech browser-deps test-browser verify-audit
 
 help:
@@ -101,6 +101,16 @@ model train: $(MODEL)
 run: $(MODEL) speech
 	MODEL=$(MODEL) $(VOICE_ENV) scripts/serve.sh
 
+# The same product on :8000 as 2 replicas of each service behind nginx, on PostgreSQL and Redis, each replica
+# supervised (Debian's postgresql, redis-server, nginx and supervisor, installed when missing).
+run-cluster: $(MODEL) speech
+	MODEL=$(CURDIR)/$(MODEL) $(RASA_ENV) $(VOICE_ENV) $(BIN)/python -m scripts.cluster up
+
+# 50 users opening accounts for 5 minutes while replicas are killed (and Redis restarted), then every store
+# checked: about 9 minutes with the cluster's start (tests/cluster/test_chaos.py).
+test-cluster: $(MODEL) speech
+	MODEL=$(MODEL) $(RASA_ENV) $(VOICE_ENV) $(BIN)/pytest -q -s -m cluster
+
 lint: $(VENV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -120,7 +130,7 @@ validate: $(VENV_STAMP)
 	@echo "rasa data validate: ok"
 
 test-unit: $(VENV_STAMP) speech deploy-venv
-	$(RASA_ENV) $(VOICE_ENV) $(BIN)/pytest -q -m "not e2e and not browser"
+	$(RASA_ENV) $(VOICE_ENV) $(BIN)/pytest -q -m "not e2e and not browser and not cluster"
 
 # The MMS worker's code on tiny randomly initialised models, in its own Python 3.11 venv (torch, transformers).
 test-mms: mms-venv
@@ -152,7 +162,7 @@ deploy-venv:
 validate-deploy: deploy-venv
 	.venv-deploy/bin/python deploy/validate.py
 
-test: lint validate validate-deploy test-mms test-unit test-rasa test-e2e test-browser fuzz
+test: lint validate validate-deploy test-mms test-unit test-rasa test-e2e test-browser fuzz test-cluster
 
 # The audit trail's hash chain and the recordings it references, in the backend database the environment
 # configures (BACKEND_DATABASE_URL, RECORDINGS_DIR); names the first broken entry and exits 1.

@@ -271,7 +271,11 @@ class HealthOut(BaseModel):
     database: str  # ok | unreachable | migrations pending
 
 
-class SandboxRewindIn(BaseModel):
+class SandboxPhoneIn(BaseModel):
+    phone: constr(max_length=32)  # type: ignore[valid-type]
+
+
+class SandboxRewindIn(SandboxPhoneIn):
     seconds: conint(ge=1, le=86400)  # type: ignore[valid-type]
 
 

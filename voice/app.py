@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import re
+import uuid
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -33,6 +34,7 @@ from voice.schemas import (
     Message,
     ParseRequest,
     ParseResponse,
+    SandboxPhoneRequest,
     SandboxRewindRequest,
     State,
 )
@@ -135,7 +137,9 @@ def create_app(settings: GatewaySettings | None = None, limits: Limits | None = 
         await limits.check_sender(body.sender_id)  # first: a flood of invalid messages counts too
         text = _checked_text(body.text, settings.max_text_chars)
         metadata = {"channel": body.channel or "app"}
-        turn = await engine.turn(body.sender_id, text, metadata, body.message_id)
+        # Every message gets an id before it leaves (the client's, or a new one), so a retry anywhere behind
+        # this point can only ever answer it again, never run it twice (bot/channel.py).
+        turn = await engine.turn(body.sender_id, text, metadata, body.message_id or uuid.uuid4().hex)
         return _chat_response(body.sender_id, turn.messages, turn.tracker)
 
     @app.get("/api/chat/{sender_id}/state", response_model=ChatResponse, responses=ERRORS)
@@ -165,26 +169,30 @@ def create_app(settings: GatewaySettings | None = None, limits: Limits | None = 
             normalized_text=result.get("normalized_text") or result.get("text") or text,
         )
 
-    @app.get("/api/sandbox/sms/{phone}", responses=ERRORS)
-    async def sandbox_sms(phone: str) -> JSONResponse:
-        if not PHONE.match(phone):
+    async def sandbox(path: str, body: dict[str, Any]) -> JSONResponse:
+        """The backend's sandbox outbox; the number travels in the body (a URL is logged on the way)."""
+        if not PHONE.match(str(body.get("phone", ""))):
             raise ApiError(422, "invalid_phone", "phone must be an 11-digit mainland mobile number")
         try:
-            response = await backend.get(f"/sandbox/sms/{phone}")
+            response = await backend.post(path, json=body)
         except httpx.HTTPError as exc:
             raise ApiError(503, "backend_unavailable", "the account backend is not reachable") from exc
         return JSONResponse(response.json(), status_code=response.status_code)
 
-    @app.post("/api/sandbox/sms/{phone}/rewind", responses=ERRORS)
-    async def sandbox_sms_rewind(phone: str, body: SandboxRewindRequest) -> JSONResponse:
+    @app.get("/api/sandbox/sms/{phone}", responses=ERRORS)
+    async def sandbox_sms(phone: str) -> JSONResponse:
+        """The last code the sandbox SMS gateway 'sent' to this number (sandbox mode only)."""
+        return await sandbox("/sandbox/sms", {"phone": phone})
+
+    @app.post("/api/sandbox/sms", responses=ERRORS)
+    async def sandbox_sms_by_body(body: SandboxPhoneRequest) -> JSONResponse:
+        """The same, with the number in the body: nothing on the way logs it."""
+        return await sandbox("/sandbox/sms", body.dict())
+
+    @app.post("/api/sandbox/sms/rewind", responses=ERRORS)
+    async def sandbox_sms_rewind(body: SandboxRewindRequest) -> JSONResponse:
         """The sandbox's test clock for one number: its codes count as sent `seconds` earlier."""
-        if not PHONE.match(phone):
-            raise ApiError(422, "invalid_phone", "phone must be an 11-digit mainland mobile number")
-        try:
-            response = await backend.post(f"/sandbox/sms/{phone}/rewind", json=body.dict())
-        except httpx.HTTPError as exc:
-            raise ApiError(503, "backend_unavailable", "the account backend is not reachable") from exc
-        return JSONResponse(response.json(), status_code=response.status_code)
+        return await sandbox("/sandbox/sms/rewind", body.dict())
 
     app.include_router(voice_http.router(voice.turn, _chat_response, limits.check_sender))
     app.include_router(web.router())  # the pages / and /senior (web/)

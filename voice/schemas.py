@@ -51,7 +51,11 @@ class ChatResponse(BaseModel):
     state: State
 
 
-class SandboxRewindRequest(BaseModel):
+class SandboxPhoneRequest(BaseModel):
+    phone: StrictStr = Field(..., max_length=32, description="an 11-digit mainland mobile number")
+
+
+class SandboxRewindRequest(SandboxPhoneRequest):
     seconds: int = Field(..., ge=1, le=86400)
 
 

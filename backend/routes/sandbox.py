@@ -6,25 +6,27 @@ from fastapi import APIRouter, Depends
 
 from backend.errors import not_found
 from backend.routes import GATEWAY, errors, get_services
-from backend.schemas import SandboxRewindIn, SandboxRewindOut, SandboxSmsOut
+from backend.schemas import SandboxPhoneIn, SandboxRewindIn, SandboxRewindOut, SandboxSmsOut
 from backend.services import Services, sandbox
 
-# The outbox and its test clock, for the gateway's sandbox routes; the liveness page stands in for the
-# provider's page a customer's phone opens, so it takes no service token.
+# The outbox and its test clock, for the gateway's sandbox routes (the number in the body: a URL is logged
+# by every proxy on the way); the liveness page stands in for the provider's page a customer's phone opens,
+# so it takes no service token.
 router = APIRouter(prefix="/sandbox", tags=["sandbox"], route_class=GATEWAY)
 pages = APIRouter(prefix="/sandbox", tags=["sandbox"])
 
 
-@router.get("/sms/{phone}", response_model=SandboxSmsOut, responses=errors(404))
-def last_sms(phone: str, ctx: Services = Depends(get_services)) -> SandboxSmsOut:
-    return sandbox.last_sms(ctx, phone)
+@router.post("/sms", response_model=SandboxSmsOut, responses=errors(404, 422))
+def last_sms(body: SandboxPhoneIn, ctx: Services = Depends(get_services)) -> SandboxSmsOut:
+    """The last message the sandbox SMS gateway 'sent' to this number."""
+    return sandbox.last_sms(ctx, body.phone)
 
 
-@router.post("/sms/{phone}/rewind", response_model=SandboxRewindOut, responses=errors(404, 422))
-def rewind_sms(phone: str, body: SandboxRewindIn, ctx: Services = Depends(get_services)) -> SandboxRewindOut:
+@router.post("/sms/rewind", response_model=SandboxRewindOut, responses=errors(404, 422))
+def rewind_sms(body: SandboxRewindIn, ctx: Services = Depends(get_services)) -> SandboxRewindOut:
     """A test clock for one number: its codes count as sent `seconds` earlier (resend interval, expiry and
     the daily limit then behave as if that time had passed), without waiting and without touching others."""
-    return sandbox.rewind_sms(ctx, phone, body.seconds)
+    return sandbox.rewind_sms(ctx, body.phone, body.seconds)
 
 
 @pages.get("/liveness/{session_id}", responses=errors(404))

@@ -35,7 +35,9 @@ async def new_application(backend: httpx.AsyncClient, upto: str = "created") -> 
             await backend.post(f"/applications/{app_id}/consent", json=body)
         elif step == "phone":
             await backend.post(f"/applications/{app_id}/phone", json={"phone": "13912345678"})
-            code = (await backend.get("/sandbox/sms/13912345678", headers=AS_GATEWAY)).json()["code"]
+            code = (
+                await backend.post("/sandbox/sms", json={"phone": "13912345678"}, headers=AS_GATEWAY)
+            ).json()["code"]
             await backend.post(f"/applications/{app_id}/phone/verify", json={"code": code})
         elif step == "identity":
             await backend.post(
@@ -94,7 +96,9 @@ def test_phone_stage(backend: httpx.AsyncClient, domain: dict) -> None:
         assert slots["phone_number"] == "139****5678" and said == ["utter_sms_sent"]
 
         base.update(phone_number="139****5678", phone_masked="139****5678", requested_slot="sms_code")
-        code = (await backend.get("/sandbox/sms/13912345678", headers=AS_GATEWAY)).json()["code"]
+        code = (await backend.post("/sandbox/sms", json={"phone": "13912345678"}, headers=AS_GATEWAY)).json()[
+            "code"
+        ]
         wrong = f"{(int(code) + 1) % 1000000:06d}"
         slots, said = await _validate(
             form,

@@ -75,7 +75,7 @@ class Flow:
         return self.post(f"/applications/{app_id}/phone", {"phone": phone})
 
     def code(self, phone: str = PHONE) -> str:
-        response = self.client.get(f"/sandbox/sms/{phone}", headers=AS_GATEWAY)
+        response = self.client.post("/sandbox/sms", json={"phone": phone}, headers=AS_GATEWAY)
         assert response.status_code == 200, response.text
         return response.json()["code"]
 

@@ -303,9 +303,11 @@ def test_only_the_products_services_reach_the_customer_api(settings: Settings) -
         )
         # The gateway's token opens the gateway's routes only, and the actions' token the actions' only.
         assert anyone.post("/applications", json={}, headers=AS_GATEWAY).status_code == 403
-        assert anyone.get(f"/sandbox/sms/{PHONE}", headers=AS_ACTIONS).status_code == 403
+        assert anyone.post("/sandbox/sms", json={"phone": PHONE}, headers=AS_ACTIONS).status_code == 403
         assert anyone.post("/recordings?sender_id=a", content=b"x", headers=AS_ACTIONS).status_code == 403
-        assert anyone.get(f"/sandbox/sms/{PHONE}", headers=AS_GATEWAY).status_code == 404  # nothing sent yet
+        assert (
+            anyone.post("/sandbox/sms", json={"phone": PHONE}, headers=AS_GATEWAY).status_code == 404
+        )  # nothing sent yet
     with pytest.raises(ConfigError, match="BACKEND_TOKENS"):
         create_app(settings.with_overrides(service_tokens=None))
 

@@ -104,7 +104,7 @@ def test_explicit_sandbox_in_real_mode_is_allowed_and_loud(settings: Settings, c
     with TestClient(app, headers=AS_ACTIONS) as client:
         assert client.get("/healthz").json()["sandbox"] is False
         assert (
-            client.get(f"/sandbox/sms/{PHONE}", headers=AS_GATEWAY).status_code == 404
+            client.post("/sandbox/sms", json={"phone": PHONE}, headers=AS_GATEWAY).status_code == 404
         )  # sandbox endpoints follow SANDBOX_MODE
 
 
@@ -115,7 +115,7 @@ def test_real_providers_are_used(settings: Settings) -> None:
         app_id = flow.create()
         flow.consent(app_id)
         flow.send_code(app_id)
-        assert client.get(f"/sandbox/sms/{PHONE}", headers=AS_GATEWAY).status_code == 404
+        assert client.post("/sandbox/sms", json={"phone": PHONE}, headers=AS_GATEWAY).status_code == 404
         ((phone, code),) = fake_providers.SENT
         assert phone == PHONE
         assert flow.post(f"/applications/{app_id}/phone/verify", {"code": code})["verified"]

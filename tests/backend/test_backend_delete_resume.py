@@ -24,7 +24,7 @@ def test_delete_erases_personal_fields(flow: Flow) -> None:
     for field in ("name", "id_masked", "phone_masked", "card_masked", "bank_name", "age", "risk_level"):
         assert snap[field] is None, field
     assert snap["sender_id"] == "erased"
-    assert flow.client.get(f"/sandbox/sms/{PHONE}", headers=AS_GATEWAY).status_code == 404
+    assert flow.client.post("/sandbox/sms", json={"phone": PHONE}, headers=AS_GATEWAY).status_code == 404
     with flow.client.app.state.services.db.session() as session:
         row = session.get(Application, app_id)
         assert row.status == "deleted"

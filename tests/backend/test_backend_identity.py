@@ -147,3 +147,14 @@ def test_bank_card_checks(flow: Flow) -> None:
         second["bank_name"] == "中国建设银行"
         and second["application"]["card_masked"] == "6217 **** **** 0122"
     )
+
+
+def test_a_liveness_session_has_one_outcome_on_every_replica() -> None:
+    """Started on one backend replica, checked on another: the sandbox keeps nothing in one process."""
+    from backend.providers.sandbox import SandboxLivenessProvider
+
+    first, second = SandboxLivenessProvider(), SandboxLivenessProvider()
+    passing = first.start("app_1", "李娜", ADULT_ID).session_id
+    failing = first.start("app_2", "李娜", LIVENESS_FAIL_ID).session_id
+    assert (second.check(passing), second.check(failing)) == ("passed", "failed")
+    assert second.check("sbx_live_madeup") == "failed"

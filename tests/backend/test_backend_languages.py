@@ -255,11 +255,11 @@ def test_sms_text_in_the_conversation_language(flow: Flow, lang: str) -> None:
     app_id = flow.create()
     flow.consent(app_id)
     flow.post(f"/applications/{app_id}/phone?lang={lang}", {"phone": PHONE})
-    message = flow.client.get(f"/sandbox/sms/{PHONE}", headers=AS_GATEWAY).json()
+    message = flow.client.post("/sandbox/sms", json={"phone": PHONE}, headers=AS_GATEWAY).json()
     expected = load_yaml("sms.yml")["code_message"][lang].format(code=message["code"], minutes=5)
     assert message["lang"] == lang and message["text"] == expected and message["code"] in message["text"]
     flow.post(f"/applications/{app_id}/phone/resend?lang=bo")
-    again = flow.client.get(f"/sandbox/sms/{PHONE}", headers=AS_GATEWAY).json()
+    again = flow.client.post("/sandbox/sms", json={"phone": PHONE}, headers=AS_GATEWAY).json()
     assert again["lang"] == "bo" and TIBETAN.search(again["text"]) and again["code"] in again["text"]
     refused = flow.client.post(f"/applications/{app_id}/phone?lang=tibetan", json={"phone": PHONE})
     assert refused.status_code == 422 and refused.json()["error"] == "unsupported_lang"
@@ -269,7 +269,7 @@ def test_sms_text_defaults_to_mandarin(flow: Flow) -> None:
     app_id = flow.create()
     flow.consent(app_id)
     flow.send_code(app_id)
-    message = flow.client.get(f"/sandbox/sms/{PHONE}", headers=AS_GATEWAY).json()
+    message = flow.client.post("/sandbox/sms", json={"phone": PHONE}, headers=AS_GATEWAY).json()
     assert message["lang"] == "zh" and message["text"].startswith("您的开户验证码是" + message["code"])
 
 

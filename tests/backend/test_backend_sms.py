@@ -28,7 +28,7 @@ def test_code_is_six_digits_and_stored_only_hashed(flow: Flow, client: TestClien
     app_id = started(flow)
     code = flow.code()
     assert len(code) == 6 and code.isdigit()
-    outbox = client.get(f"/sandbox/sms/{PHONE}", headers=AS_GATEWAY).json()
+    outbox = client.post("/sandbox/sms", json={"phone": PHONE}, headers=AS_GATEWAY).json()
     assert outbox["phone"] == PHONE and outbox["expires_at"] > outbox["sent_at"]
     with client.app.state.services.db.session() as session:
         challenge = session.query(SmsChallenge).filter_by(application_id=app_id).one()
@@ -190,20 +190,20 @@ def test_sandbox_rewind_moves_one_numbers_codes_back(slow_resend_client: TestCli
     app_id = started(flow)
     assert slow_resend_client.post(f"/applications/{app_id}/phone/resend").status_code == 429
     rewound = slow_resend_client.post(
-        f"/sandbox/sms/{PHONE}/rewind", json={"seconds": 31}, headers=AS_GATEWAY
+        "/sandbox/sms/rewind", json={"phone": PHONE, "seconds": 31}, headers=AS_GATEWAY
     ).json()
     assert rewound == {"phone_masked": "138****5678", "rewound": 1}
     assert flow.post(f"/applications/{app_id}/phone/resend")["already_sent"] is False
     assert (
         slow_resend_client.post(
-            f"/sandbox/sms/{PHONE}/rewind", json={"seconds": 0}, headers=AS_GATEWAY
+            "/sandbox/sms/rewind", json={"phone": PHONE, "seconds": 0}, headers=AS_GATEWAY
         ).status_code
         == 422
     )
 
 
 def test_outbox_404_when_nothing_sent(client: TestClient) -> None:
-    response = client.get("/sandbox/sms/13900000000", headers=AS_GATEWAY)
+    response = client.post("/sandbox/sms", json={"phone": "13900000000"}, headers=AS_GATEWAY)
     assert response.status_code == 404 and response.json()["error"] == "not_found"
 
 

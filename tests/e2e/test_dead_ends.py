@@ -1,7 +1,7 @@
 """Dead ends a real user could walk into: every refusal that asking again cannot change must lead somewhere.
 
 The services run with the real SMS rules (30 s between codes to one number, 10 codes a day); the sandbox's
-test clock (`POST /api/sandbox/sms/{phone}/rewind`) makes a number's codes older instead of waiting.
+test clock (`POST /api/sandbox/sms/rewind`) makes a number's codes older instead of waiting.
 """
 
 from __future__ import annotations
@@ -197,7 +197,7 @@ def test_sweep_sms_daily_limit(client: httpx.Client) -> None:
     phone = unique_phone()
     user.say(phone)
     for _ in range(12):  # ten codes a day; the sandbox clock moves each past the 30 s interval
-        assert client.post(f"/api/sandbox/sms/{phone}/rewind", json={"seconds": 31}).status_code == 200
+        assert client.post("/api/sandbox/sms/rewind", json={"phone": phone, "seconds": 31}).status_code == 200
         user.say("重新发送验证码")
         if "上限" in user.text:
             break
