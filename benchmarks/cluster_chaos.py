@@ -229,7 +229,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=300)
     parser.add_argument("--dir", type=Path, default=Path("var/cluster-chaos"))
-    parser.add_argument("--port-offset", type=int, default=30000)
+    parser.add_argument("--port-offset", type=int, default=12000)
     args = parser.parse_args(argv)
     with running_cluster(
         args.model, args.dir.resolve(), args.port_offset, env={"VOICE_PRELOAD": "off"}

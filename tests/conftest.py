@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import os
+import shutil
+import socket
+import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -31,3 +35,29 @@ def base_url(services_dir: Path | None) -> Iterator[str]:
     os.environ.setdefault("TWILIO_AUTH_TOKEN", "e2e-hotline-token")
     with running_services(model, services_dir) as url:
         yield url
+
+
+@pytest.fixture()
+def redis_server(tmp_path):
+    """A real Redis (Debian's redis-server) on a free port, for the limits the gateway replicas share."""
+    if shutil.which("redis-server") is None:
+        pytest.fail("redis-server is not installed: `make system-deps` installs it (Debian)")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", str(tmp_path)],
+        stdout=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    import redis
+
+    for _ in range(100):
+        try:
+            redis.Redis.from_url(url).ping()
+            break
+        except redis.ConnectionError:
+            time.sleep(0.05)
+    yield url, process
+    process.terminate()
+    process.wait(10)

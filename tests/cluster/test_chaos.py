@@ -20,7 +20,16 @@ from privacy.vault import Vault, decode_key
 from scripts.cluster import ROOT, Cluster, running_cluster
 
 pytestmark = pytest.mark.cluster
-PORT_OFFSET = 30000
+# Ports 20000+ (below the kernel's ephemeral range, 32768+, where an outgoing connection's own port could
+# take a replica's), away from the e2e tests' 15005-18100.
+PORT_OFFSET = 12000
+# Every simulated user talks from 127.0.0.1: the per-address ceiling would throttle the run, not a user (the
+# per-sender limit keeps its default).
+LOAD_ENV = {
+    "VOICE_PRELOAD": "off",
+    "RATE_LIMIT_IP_PER_MIN": "100000",
+    "RATE_LIMIT_CONNECTIONS_PER_MIN": "100000",
+}
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +42,7 @@ def cluster():
     shutil.rmtree(directory, ignore_errors=True)
     directory.mkdir(parents=True)
     # Text turns only: the gateways skip loading Whisper and the voices, which the run does not use.
-    with running_cluster(model, directory, PORT_OFFSET, env={"VOICE_PRELOAD": "off"}) as running:
+    with running_cluster(model, directory, PORT_OFFSET, env=LOAD_ENV) as running:
         yield running
 
 

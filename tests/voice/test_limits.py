@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 import json
-import time
 
 import pytest
 from fastapi.testclient import TestClient
@@ -161,36 +160,6 @@ def test_new_websocket_connections_are_limited_per_ip(clock: FakeClock) -> None:
             with pytest.raises(WebSocketDisconnect) as closed:
                 refused.receive_text()
             assert closed.value.code == 1013
-
-
-@pytest.fixture()
-def redis_server(tmp_path):
-    """A real Redis (Debian's redis-server) on a free port, for the limits the gateway replicas share."""
-    import shutil
-    import socket
-    import subprocess
-
-    if shutil.which("redis-server") is None:
-        pytest.fail("redis-server is not installed: `make system-deps` installs it (Debian)")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    process = subprocess.Popen(
-        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", str(tmp_path)],
-        stdout=subprocess.DEVNULL,
-    )
-    url = f"redis://127.0.0.1:{port}/0"
-    import redis
-
-    for _ in range(100):
-        try:
-            redis.Redis.from_url(url).ping()
-            break
-        except redis.ConnectionError:
-            time.sleep(0.05)
-    yield url, process
-    process.terminate()
-    process.wait(10)
 
 
 def test_replicas_share_the_buckets_through_redis(redis_server) -> None:
