@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
 import statistics
 import sys
@@ -70,6 +71,7 @@ class Report:
     openings: list[Opening] = field(default_factory=list)
     kills: list[str] = field(default_factory=list)
     redis_restarts: int = 0
+    cpu_ms_per_turn: dict[str, float] = field(default_factory=dict)  # per service, before the first kill
 
     @property
     def turns(self) -> int:
@@ -90,7 +92,8 @@ class Report:
             f"{self.retries} retries, {len(self.errors)} failed turns; "
             f"{len(self.openings)} openings, {done} approved; {len(self.kills)} replicas killed (SIGKILL) "
             f"and restarted by the supervisor: {', '.join(self.kills)}; "
-            f"Redis restarted {self.redis_restarts}x"
+            f"Redis restarted {self.redis_restarts}x; CPU per turn before the first kill: "
+            + ", ".join(f"{name} {ms:.0f} ms" for name, ms in self.cpu_ms_per_turn.items())
         )
 
 
@@ -187,15 +190,36 @@ async def replica_ready(cluster: Cluster, service: str, index: int) -> bool:
         return False
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU a process has used so far (/proc/<pid>/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def measure_cpu(cluster: Cluster, report: Report, seconds: float) -> None:
+    """CPU per turn of each service over a quiet window (no replica killed yet): what sizing builds on."""
+    pids = {f"{s}-{i}": cluster.pid_of(f"{s}-{i}") for s in SERVICES for i in range(1, cluster.replicas + 1)}
+    before, turns = {name: cpu_seconds(pid) for name, pid in pids.items()}, report.turns
+    await asyncio.sleep(seconds)
+    done = max(report.turns - turns, 1)
+    for service in SERVICES:
+        used = sum(cpu_seconds(pids[n]) - before[n] for n in pids if n.startswith(f"{service}-"))
+        report.cpu_ms_per_turn[service] = used * 1000 / done
+    report.cpu_ms_per_turn["all"] = sum(report.cpu_ms_per_turn.values())
+
+
 async def chaos(cluster: Cluster, report: Report, until: float, rng: random.Random) -> None:
-    """Every KILL_EVERY_S: SIGKILL one replica of a random service whose other replicas are up (so the
-    product stays available, as one machine failing at a time would leave it); Redis restarted once."""
+    """Every KILL_EVERY_S: SIGKILL one replica of the next service in a random order (another one when that
+    service's other replicas are not up yet, so the product stays available, as one machine failing at a
+    time would leave it); Redis restarted once."""
     redis_at = time.monotonic() + KILL_EVERY_S * 2.5
+    order: list[str] = []  # services in a random order, each once a round, so every one is hit
     while True:
         await asyncio.sleep(KILL_EVERY_S)
         if time.monotonic() >= until:
             return
-        for service in rng.sample(SERVICES, len(SERVICES)):
+        order = order or rng.sample(SERVICES, len(SERVICES))
+        for service in [order.pop(0), *rng.sample(SERVICES, len(SERVICES))]:
             index = rng.randint(1, cluster.replicas)
             others = [i for i in range(1, cluster.replicas + 1) if i != index]
             if all([await replica_ready(cluster, service, i) for i in others]):
@@ -216,9 +240,11 @@ async def load(cluster: Cluster, users: int, seconds: float, seed: int = 7) -> R
     base = f"http://127.0.0.1:{cluster.ports.gateway}"
     async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as http:
         people = [User(http, report, random.Random(rng.random())) for _ in range(users)]
+        await_cpu = asyncio.create_task(measure_cpu(cluster, report, KILL_EVERY_S - 2))
         monkey = asyncio.create_task(chaos(cluster, report, until, rng))
         await asyncio.gather(*(person.run(until) for person in people))
         monkey.cancel()
+        await await_cpu
     report.seconds = time.monotonic() - started
     return report
 
