@@ -22,6 +22,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from actions import backend_api
+from service.environment import SettingError, require_secrets
 
 log = logging.getLogger("actions.server")
 OPEN_PATHS = {"/health"}
@@ -51,6 +52,11 @@ def build_app(token: str):  # noqa: ANN201 - a Sanic app
 
 
 def main() -> int:
+    try:
+        require_secrets(os.environ, ("ACTIONS_TOKEN", "BACKEND_TOKEN"), "actions")
+    except SettingError as exc:
+        print(exc, file=sys.stderr)
+        return 2
     token = os.environ.get("ACTIONS_TOKEN", "")
     if len(token) < 16:
         print(

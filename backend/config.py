@@ -9,6 +9,8 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 from privacy.vault import InvalidKey, Vault, load_master_key
+from service import environment
+from service.environment import SettingError, flag, require_secrets
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # China has had no daylight saving since 1991, so a fixed offset is exact and needs no tzdata.
@@ -23,19 +25,16 @@ def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def sandbox_mode_from_env(env: Mapping[str, str]) -> bool:
-    """SANDBOX_MODE: on unless set to a false value (every service reads it the same way)."""
-    raw = env.get("SANDBOX_MODE", "")
-    return _bool(raw, "SANDBOX_MODE") if raw.strip() else True
+# The backend's secrets, which a cluster must hand every replica (service/environment.py).
+CLUSTER_SECRETS = ("BACKEND_DATA_KEY", "BACKEND_TOKENS", "ADMIN_TOKENS")
 
 
-def _bool(raw: str, name: str) -> bool:
-    value = raw.strip().lower()
-    if value in {"1", "true", "yes", "on"}:
-        return True
-    if value in {"0", "false", "no", "off"}:
-        return False
-    raise ConfigError(f"{name} must be true or false, got {raw!r}")
+def _flags(env: Mapping[str, str]) -> dict[str, bool]:
+    try:
+        require_secrets(env, CLUSTER_SECRETS, "backend")
+        return {"sandbox_mode": environment.sandbox_mode(env), "cluster_mode": environment.cluster_mode(env)}
+    except SettingError as exc:
+        raise ConfigError(str(exc)) from exc
 
 
 def _int(raw: str, name: str, minimum: int = 0) -> int:
@@ -85,6 +84,8 @@ class Settings:
     # A single machine migrates at start; replicas in a cluster never do (`python -m backend.cli migrate`,
     # a Kubernetes Job, runs once before them), so two starting replicas cannot race on the schema.
     migrate_on_start: bool = True
+    # Several replicas (CLUSTER_MODE): every secret comes from the environment, none is generated.
+    cluster_mode: bool = False
     clock: Callable[[], datetime] = field(default=utc_now, compare=False, repr=False)
 
     @classmethod
@@ -122,9 +123,11 @@ class Settings:
         for var, (attr, minimum) in int_vars.items():
             if env.get(var, "").strip():
                 kwargs[attr] = _int(env[var], var, minimum)
-        kwargs["sandbox_mode"] = sandbox_mode_from_env(env)
-        if env.get("BACKEND_MIGRATE_ON_START", "").strip():
-            kwargs["migrate_on_start"] = _bool(env["BACKEND_MIGRATE_ON_START"], "BACKEND_MIGRATE_ON_START")
+        kwargs.update(_flags(env))
+        try:
+            kwargs["migrate_on_start"] = flag(env, "BACKEND_MIGRATE_ON_START", True)
+        except SettingError as exc:
+            raise ConfigError(str(exc)) from exc
         return cls(**kwargs)  # type: ignore[arg-type]
 
     def with_overrides(self, **changes: object) -> Settings:

@@ -19,6 +19,8 @@ import rasa.shared.core.events as events
 from jsonschema import ValidationError, validators
 from rasa.core.actions.action import RemoteAction
 
+from service.environment import SettingError, require_secrets
+
 
 def _cache_event_type_lookup() -> None:
     lookup = events.Event.resolve_by_type
@@ -54,7 +56,15 @@ def secret_arguments(argv: list[str], env: dict[str, str]) -> list[str]:
     return argv
 
 
+# What a cluster must hand every Rasa replica (service/environment.py); the channel checks its own token.
+CLUSTER_SECRETS = ("RASA_TOKEN", "GATEWAY_CHANNEL_TOKEN", "ACTIONS_TOKEN", "BACKEND_DATA_KEY")
+
+
 def main() -> None:
+    try:
+        require_secrets(os.environ, CLUSTER_SECRETS, "rasa")
+    except SettingError as exc:
+        sys.exit(str(exc))
     _cache_event_type_lookup()
     _compile_action_response_schema()
     from rasa.__main__ import main as rasa_main

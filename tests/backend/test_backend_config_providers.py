@@ -135,3 +135,13 @@ def test_sandbox_key_file_is_created_once(settings: Settings, tmp_path) -> None:
     second = settings.with_overrides(data_key=None, key_file=str(key_file)).vault()
     assert second.decrypt(first.encrypt("13812345678")) == "13812345678"
     assert first.digest("phone", "1") == second.digest("phone", "1") != first.digest("id_number", "1")
+
+
+def test_cluster_mode_takes_every_secret_from_the_environment() -> None:
+    """A replica never generates a key or a token: the next machine would generate another."""
+    with pytest.raises(ConfigError, match="BACKEND_DATA_KEY, BACKEND_TOKENS, ADMIN_TOKENS"):
+        Settings.from_env({"CLUSTER_MODE": "true"})
+    given = {"CLUSTER_MODE": "true", "BACKEND_DATA_KEY": TEST_KEY, "BACKEND_TOKENS": "a:" + "t" * 24}
+    assert Settings.from_env({**given, "ADMIN_TOKENS": "r:" + "t" * 24}).cluster_mode is True
+    with pytest.raises(ConfigError, match="CLUSTER_MODE must be true or false"):
+        Settings.from_env({"CLUSTER_MODE": "maybe"})

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from starlette.datastructures import Headers
 
-from backend.config import sandbox_mode_from_env
+from service.environment import sandbox_mode
 
 log = logging.getLogger("voice.hotline")
 SIGNATURE_HEADER = "x-twilio-signature"
@@ -55,7 +55,7 @@ def is_valid(auth_token: str, url: str, signature: str, params: Mapping[str, str
 class HotlineGuard:
     auth_token: str = field(default_factory=lambda: os.environ.get("TWILIO_AUTH_TOKEN", ""))
     public_url: str = field(default_factory=lambda: os.environ.get("HOTLINE_PUBLIC_URL", ""))
-    sandbox: bool = field(default_factory=lambda: sandbox_mode_from_env(os.environ))
+    sandbox: bool = field(default_factory=lambda: sandbox_mode(os.environ))
 
     @property
     def status(self) -> str:
