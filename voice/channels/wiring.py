@@ -16,32 +16,17 @@ from typing import Any
 from backend.recordings import RecordingStore
 from voice.channels.turn import DEFAULT_SLOW_RATE, RecognizerFor, VoiceTurn
 from voice.engine import Engine
-from voice.speech import SpeechRecognizer
 
 log = logging.getLogger("voice.wiring")
 
 
 def build_services() -> tuple[RecognizerFor, Any]:
-    """The recognisers by language and the TTS chain; an MMS worker (MMS_URL) adds Tibetan and Uyghur."""
+    """The recogniser for each language (voice/asr/registry.py) and the TTS chain (voice/tts/factory.py); an
+    MMS worker (MMS_URL) adds Tibetan and Uyghur to both."""
     from voice.asr import recognizer_for
-    from voice.mms.client import mms_providers
     from voice.tts import synthesizer_from_env
 
-    synthesizer = synthesizer_from_env()
-    mms = mms_providers()
-    if mms is None:
-        return recognizer_for, synthesizer
-    mms_recognizer, mms_synthesizer = mms
-    synthesizer.register(mms_synthesizer, ("bo", "ug"), priority=50)
-
-    def recognizers(language: str | None) -> SpeechRecognizer | None:
-        # ASR_PROVIDERS decides; a language it leaves without a recogniser (Uyghur) gets MMS if loaded
-        chosen = recognizer_for(language)
-        if chosen is None and mms_recognizer.supports(language):
-            return mms_recognizer
-        return chosen
-
-    return recognizers, synthesizer
+    return recognizer_for, synthesizer_from_env()
 
 
 def gateway_recordings() -> RecordingStore:

