@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from voice.asr.audio_io import decode_audio
+from voice.audio import decode_audio
 from voice.channels.endpoint import (
     EndpointConfig,
     Endpointer,

@@ -28,8 +28,9 @@ import languages
 from dialects.chinese import to_simplified
 from dialects.numbers import normalize_spoken_digits
 from voice.asr import guards, hints
-from voice.asr.audio_io import SAMPLE_RATE, resample, to_float32
 from voice.asr.config import ASRSettings
+from voice.audio import RECOGNITION_RATE as SAMPLE_RATE
+from voice.audio import resample, to_float32
 from voice.speech import Audio, RecognitionContext, Transcript
 
 # Conversation language → Whisper decoding language, from languages/registry.yml (asr: whisper). Whisper base

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from voice.channels.codec import RECOGNITION_RATE, rms_dbfs
+from voice.audio import RECOGNITION_RATE, rms_dbfs
 from voice.speech import Audio
 
 WINDOW = 512  # samples per Silero window at 16 kHz (32 ms)

@@ -22,8 +22,8 @@ from typing import Any
 
 from fastapi import WebSocket, WebSocketDisconnect
 
+from voice.audio import RECOGNITION_RATE, TELEPHONE_RATE, Resampler, ulaw_to_pcm
 from voice.channels import twilio
-from voice.channels.codec import RECOGNITION_RATE, TELEPHONE_RATE, Resampler, ulaw_to_pcm
 from voice.channels.dtmf import DtmfCollector
 from voice.channels.endpoint import EndpointConfig, Endpointer, SpeechEnded, SpeechPausing, SpeechStarted
 from voice.channels.idle import IdleTimer

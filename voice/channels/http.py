@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.responses import JSONResponse
 
-from voice.asr.audio_io import AudioError, decode_audio
+from voice.audio import AudioError, decode_audio
 from voice.channels.logs import channel_logger
 from voice.channels.schemas import VoiceMessage, VoiceTurnResponse
 from voice.channels.speak import speak_router
@@ -21,7 +21,7 @@ from voice.schemas import SENDER_ID_PATTERN, Channel, ChatResponse, ErrorRespons
 
 log = channel_logger("voice.http")
 DEFAULT_MAX_UPLOAD_BYTES = 10 * 1024 * 1024
-# AudioError codes (voice/asr/audio_io.py) -> HTTP status; the JSON error is "audio_<code>".
+# AudioError codes (voice/audio.py) -> HTTP status; the JSON error is "audio_<code>".
 STATUS = {"empty": 422, "corrupt": 422, "too_long": 422, "unsupported_format": 415, "too_large": 413}
 ChatResponder = Callable[[str, list[dict[str, Any]], dict[str, Any]], ChatResponse]
 

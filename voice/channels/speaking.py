@@ -12,9 +12,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from voice.asr.audio_io import decode_audio
-from voice.channels.codec import wav_bytes
-from voice.speech import Audio, Speech
+from voice.audio import decode_audio, encode_wav
+from voice.speech import Speech
 
 AudioStatus = Literal["ok", "partial", "text_only", "failed", "no_text"]
 MAX_PIECE_CHARS = 60
@@ -73,7 +72,7 @@ def join_speech(parts: list[Speech]) -> Speech:
         return Speech(b"".join(p.audio for p in parts), "mp3", engines, voices)
     decoded = [decode_audio(p.audio, max_seconds=600) for p in parts]
     pcm = b"".join(a.pcm for a in decoded)
-    return Speech(wav_bytes(Audio(pcm, decoded[0].sample_rate)), "wav", engines, voices)
+    return Speech(encode_wav(pcm, decoded[0].sample_rate), "wav", engines, voices)
 
 
 def whole_replies(parts: list[SpokenPart]) -> list[SpokenReply]:

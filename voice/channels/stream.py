@@ -28,7 +28,7 @@ from typing import Any
 
 from fastapi import WebSocket, WebSocketDisconnect
 
-from voice.channels.codec import RECOGNITION_RATE, Resampler
+from voice.audio import RECOGNITION_RATE, Resampler
 from voice.channels.endpoint import EndpointConfig, Endpointer, SpeechEnded, SpeechPausing, SpeechStarted
 from voice.channels.http import shown
 from voice.channels.logs import channel_logger

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import base64
 
-from voice.asr.audio_io import decode_audio
-from voice.channels.codec import TELEPHONE_RATE, pcm_to_ulaw, resample
+from voice.audio import TELEPHONE_RATE, decode_audio, pcm_to_ulaw
 from voice.speech import Speech
 
 FRAME_MS = 20  # Twilio sends 20 ms frames; we answer in the same size so `clear` cuts playback promptly
@@ -15,8 +14,7 @@ MAX_REPLY_S = 120.0
 
 def speech_to_ulaw(speech: Speech) -> bytes:
     """Decode a synthesised reply (mp3 or wav, any rate) to 8 kHz μ-law."""
-    audio = decode_audio(speech.audio, max_seconds=MAX_REPLY_S)
-    return pcm_to_ulaw(resample(audio, TELEPHONE_RATE).pcm)
+    return pcm_to_ulaw(decode_audio(speech.audio, max_seconds=MAX_REPLY_S, sample_rate=TELEPHONE_RATE).pcm)
 
 
 def ulaw_frames(ulaw: bytes, frame_bytes: int = FRAME_BYTES) -> list[str]:

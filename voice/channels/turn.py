@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from backend.recordings import RecordingStore, sha256_of
-from voice.channels.codec import wav_bytes
+from voice.audio import encode_wav
 from voice.channels.logs import channel_logger
 from voice.channels.prompts import prompt, repeat_texts
 from voice.channels.speaking import SpokenPart, SpokenReply, split_for_speech, whole_replies
@@ -200,7 +200,7 @@ class VoiceTurn:
         early: EarlyTranscript | None = None,
     ) -> TurnOutcome:
         """An utterance the endpointer cut from a live stream (hotline, app): hashed and kept as WAV."""
-        encoded = wav_bytes(audio)
+        encoded = encode_wav(audio.pcm, audio.sample_rate)
         return await self.hear(
             sender_id, audio, channel=channel, encoded=encoded, conversation=conversation, early=early
         )

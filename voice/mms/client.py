@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 
-from voice.mms.wav import WavError, decode_wav
+from voice.audio import WavError, decode_wav
 from voice.speech import Audio, RecognitionContext, Speech, Transcript
 
 ENGINE = "mms"

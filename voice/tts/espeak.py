@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-import wave
 
 from pypinyin import Style, lazy_pinyin
 
+from voice.audio import WavError, encode_wav, read_wav
 from voice.speech import Speech
 from voice.tts.base import (
     SynthesisError,
@@ -22,7 +22,6 @@ from voice.tts.base import (
     registry_voices,
     split_tag,
 )
-from voice.tts.wav import pcm_to_wav, read_wav
 
 VOICES = registry_voices("espeak")  # language -> espeak-ng voice (zh: cmn-latn-pinyin)
 DEFAULT_WPM = 175  # espeak-ng's own default speed
@@ -85,11 +84,11 @@ class EspeakSynthesizer:
             raise SynthesisError(f"espeak-ng exited {proc.returncode}: {err.decode(errors='replace')[:200]}")
         try:
             audio = read_wav(out)
-        except (ValueError, EOFError, wave.Error) as e:
+        except WavError as e:
             raise SynthesisError(f"espeak-ng wrote no valid WAV: {e}") from e
         if not audio.pcm:
             raise SynthesisError("espeak-ng produced no audio")
         # Rewrap: the header espeak-ng streams to a pipe carries placeholder sizes that some players reject.
         return Speech(
-            audio=pcm_to_wav(audio.pcm, audio.sample_rate), format=self.format, engine=self.name, voice=voice
+            audio=encode_wav(audio.pcm, audio.sample_rate), format=self.format, engine=self.name, voice=voice
         )
