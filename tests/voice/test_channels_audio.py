@@ -12,7 +12,8 @@ import pytest
 
 from voice.audio import Resampler, encode_wav, pcm_to_ulaw, resample, rms_dbfs, ulaw_to_pcm
 from voice.channels import twilio
-from voice.channels.telephony import FRAME_BYTES, speech_to_ulaw, ulaw_frames
+from voice.channels.hotline import speech_to_ulaw
+from voice.channels.twilio import FRAME_BYTES, ulaw_frames
 from voice.speech import Audio, Speech
 
 

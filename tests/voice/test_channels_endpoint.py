@@ -9,14 +9,8 @@ import numpy as np
 import pytest
 
 from voice.audio import decode_audio
-from voice.channels.endpoint import (
-    EndpointConfig,
-    Endpointer,
-    SpeechEnded,
-    SpeechPausing,
-    SpeechStarted,
-    StreamingVad,
-)
+from voice.pipeline.frames import SpeechEnded, SpeechPausing, SpeechStarted
+from voice.pipeline.vad import EndpointConfig, Endpointer, StreamingVad
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEECH_DIR = Path(os.environ.get("SPEECH_DIR") or ROOT.parent / "shared" / "speech")

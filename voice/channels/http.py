@@ -15,7 +15,7 @@ from voice.audio import AudioError, decode_audio
 from voice.channels.logs import channel_logger
 from voice.channels.schemas import VoiceMessage, VoiceTurnResponse
 from voice.channels.speak import speak_router
-from voice.channels.speaking import SpokenReply
+from voice.channels.speaking import SpokenReply, shown
 from voice.channels.turn import VoiceTurn
 from voice.schemas import SENDER_ID_PATTERN, Channel, ChatResponse, ErrorResponse
 
@@ -46,11 +46,6 @@ def voice_message(spoken: SpokenReply) -> VoiceMessage:
         audio_format=spoken.speech.format if spoken.speech else None,
         audio_status=spoken.status,
     )
-
-
-def shown(message: dict[str, Any]) -> bool:
-    """The messages /api/chat shows (see voice.app._chat_response)."""
-    return bool(message.get("text") or message.get("custom"))
 
 
 def router(

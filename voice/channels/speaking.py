@@ -42,6 +42,11 @@ def split_for_speech(text: str, max_chars: int = MAX_PIECE_CHARS) -> list[str]:
     return [p for p in pieces if any(ch.isalnum() for ch in p)]
 
 
+def shown(message: dict[str, Any]) -> bool:
+    """The replies a chat client shows (text or a custom payload), as /api/chat answers them."""
+    return bool(message.get("text") or message.get("custom"))
+
+
 @dataclass(frozen=True)
 class SpokenPart:
     """One piece of one reply. `last` closes the reply; a piece without speech carries why."""
