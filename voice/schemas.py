@@ -6,7 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, StrictStr
 
-SENDER_ID_PATTERN = r"^[A-Za-z0-9_.:@-]{1,64}$"
+from voice.dialogue import SENDER_ID_PATTERN
+
 MESSAGE_ID_PATTERN = r"^[A-Za-z0-9_.:@-]{1,64}$"
 Channel = Literal["app", "hotline", "senior"]
 

@@ -13,6 +13,8 @@ import yaml
 from bot.replies import SENIOR_DIR, ReplyFile, load_reply_files, term
 from dialects.chinese import traditional_only
 from dialects.scripts import ARABIC, HAN, TIBETAN, count_scripts
+from languages import conversation_languages
+from voice.channels.prompts import PROMPTS
 
 ROOT = Path(__file__).resolve().parents[2]
 TRANSLATED = sorted(lang for lang, f in load_reply_files().items() if f.responses)
@@ -71,6 +73,16 @@ def test_terms_exist_in_every_language(language: str) -> None:
     assert sorted(int(k) for k in terms["stage_names"]) == [1, 2, 3, 4, 5]
     assert set(terms["status"]) == {"approved", "manual_review"}
     assert term(language, "list_separator")
+
+
+@pytest.mark.parametrize("language", conversation_languages())
+def test_every_conversation_language_has_every_voice_prompt(language: str) -> None:
+    prompts = load_reply_files()[language].terms.get("voice") or {}
+    assert set(prompts) == set(PROMPTS)
+    for key in PROMPTS:
+        assert term(language, "voice", key) == prompts[key] and prompts[key].strip(), key
+        if language in SCRIPTS:
+            assert count_scripts(prompts[key]).most_common(1)[0][0] == SCRIPTS[language], key
 
 
 def test_nlg_answers_in_the_conversation_language() -> None:

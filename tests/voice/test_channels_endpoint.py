@@ -8,15 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from voice.asr.audio_io import decode_audio
-from voice.channels.endpoint import (
-    EndpointConfig,
-    Endpointer,
-    SpeechEnded,
-    SpeechPausing,
-    SpeechStarted,
-    StreamingVad,
-)
+from voice.audio import decode_audio
+from voice.pipeline.frames import SpeechEnded, SpeechPausing, SpeechStarted
+from voice.pipeline.vad import EndpointConfig, Endpointer, StreamingVad
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEECH_DIR = Path(os.environ.get("SPEECH_DIR") or ROOT.parent / "shared" / "speech")

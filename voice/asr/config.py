@@ -24,8 +24,9 @@ def default_model() -> str:
 
 
 def _providers() -> dict[str, str]:
-    """ASR_PROVIDERS="zh=whisper,yue=whisper,bo=whisper,ug=mms": which provider serves which language."""
-    raw = os.environ.get("ASR_PROVIDERS", "zh=whisper,yue=whisper,bo=whisper")
+    """ASR_PROVIDERS="bo=mms,ug=mms": the provider for a language, where it should not be the one
+    languages/registry.yml prefers (see registry.py); unset, the registry decides for every language."""
+    raw = os.environ.get("ASR_PROVIDERS", "")
     pairs = (item.split("=", 1) for item in raw.split(",") if "=" in item)
     return {lang.strip(): provider.strip() for lang, provider in pairs if lang.strip() and provider.strip()}
 

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 from faster_whisper.vad import VadOptions, get_speech_timestamps
 
-SAMPLE_RATE = 16_000
+from voice.audio import RECOGNITION_RATE as SAMPLE_RATE
+
 # Reasons (stable strings: the channel and the logs use them).
 NO_SPEECH = "no_speech"
 REPETITION = "repetition"

@@ -1,16 +1,15 @@
-"""Which recogniser serves which language: the one place a new speech provider is plugged in.
+"""Which recogniser serves which language: the one place a speech-recognition vendor is plugged in.
 
-Providers are registered by name with a factory (``register_provider``); ``ASR_PROVIDERS`` maps languages to
-provider names (default ``zh=whisper,yue=whisper,bo=whisper``). Whisper has no Uyghur, so ``ug`` has no
-recogniser until another provider is registered and configured, e.g. an MMS provider:
-
-    from voice.asr import register_provider
-    register_provider("mms", MmsRecognizer)       # at import of voice/mms
-    ASR_PROVIDERS=zh=whisper,yue=whisper,bo=whisper,ug=mms
+Vendors are registered by name with a factory (``register_provider``): "whisper" (voice/asr/whisper.py) and
+"mms" (voice/mms/client.py, when MMS_URL names a worker) are built in. Which vendor serves which language
+comes from languages/registry.yml (``asr``: the vendors in order of preference, the first that can hear the
+language serves it): Mandarin, Cantonese and Tibetan go to Whisper, Uyghur to MMS when a worker has it.
+``ASR_PROVIDERS`` overrides it per language, e.g. ``ASR_PROVIDERS=bo=mms,ug=mms``; a language it does not
+name keeps the registry's choice.
 
 A provider name may also be an import path ``package.module:ClassName``, imported on first use. Each
-provider is created once and shared (its model is loaded lazily, once). Without a recogniser the channel
-falls back to text and says so.
+provider is created once and shared (its model is loaded lazily, once); a factory may return None when its
+vendor is not configured here. Without a recogniser the channel falls back to text and says so.
 """
 
 from __future__ import annotations
@@ -19,13 +18,21 @@ import importlib
 import threading
 from collections.abc import Callable
 
+import languages
 from voice.asr.config import ASRSettings
 from voice.asr.whisper import WhisperRecognizer
 from voice.speech import SpeechRecognizer
 
-ProviderFactory = Callable[[], SpeechRecognizer]
+ProviderFactory = Callable[[], SpeechRecognizer | None]
 
-_factories: dict[str, ProviderFactory] = {"whisper": WhisperRecognizer}
+
+def _mms() -> SpeechRecognizer | None:
+    from voice.mms.client import recognizer_from_env
+
+    return recognizer_from_env()
+
+
+_factories: dict[str, ProviderFactory] = {"whisper": WhisperRecognizer, "mms": _mms}
 _instances: dict[str, SpeechRecognizer] = {}
 _lock = threading.Lock()
 
@@ -46,17 +53,30 @@ def _factory(name: str) -> ProviderFactory:
     raise LookupError(f"no speech recogniser registered as {name!r}")
 
 
-def provider(name: str) -> SpeechRecognizer:
+def provider(name: str) -> SpeechRecognizer | None:
     with _lock:
         if name not in _instances:
-            _instances[name] = _factory(name)()
+            made = _factory(name)()
+            if made is None:
+                return None  # not configured here; asked again next time (the configuration may change)
+            _instances[name] = made
         return _instances[name]
 
 
+def candidates(language: str, settings: ASRSettings | None = None) -> list[str]:
+    """The provider names that may serve ``language``: the ASR_PROVIDERS override, else the registry's."""
+    override = (settings or ASRSettings()).providers.get(language)
+    if override:
+        return [override]
+    entry = languages.language(language)
+    return list(entry.asr) if entry else []
+
+
 def recognizer_for(language: str | None, settings: ASRSettings | None = None) -> SpeechRecognizer | None:
-    """The recogniser configured for the conversation's language (zh when unknown), or None when none is."""
-    name = (settings or ASRSettings()).providers.get(language or "zh")
-    if not name:
-        return None
-    recognizer = provider(name)
-    return recognizer if recognizer.supports(language or "zh") else None
+    """The recogniser for the conversation's language (zh when unknown), or None when none can hear it."""
+    language = language or languages.DEFAULT_LANGUAGE
+    for name in candidates(language, settings):
+        recognizer = provider(name)
+        if recognizer is not None and recognizer.supports(language):
+            return recognizer
+    return None

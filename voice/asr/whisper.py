@@ -24,16 +24,22 @@ from faster_whisper import WhisperModel
 from faster_whisper.audio import pad_or_trim
 from faster_whisper.tokenizer import Tokenizer
 
+import languages
 from dialects.chinese import to_simplified
 from dialects.numbers import normalize_spoken_digits
 from voice.asr import guards, hints
-from voice.asr.audio_io import SAMPLE_RATE, resample, to_float32
 from voice.asr.config import ASRSettings
+from voice.audio import RECOGNITION_RATE as SAMPLE_RATE
+from voice.audio import resample, to_float32
 from voice.speech import Audio, RecognitionContext, Transcript
 
-# Conversation language → Whisper decoding language. Whisper base has no Cantonese token (yue gives
-# garbage): Cantonese is decoded as Chinese. Whisper has no Uyghur at all.
-DECODE_LANGUAGE = {"zh": "zh", "yue": "zh", "bo": "bo"}
+# Conversation language → Whisper decoding language, from languages/registry.yml (asr: whisper). Whisper base
+# has no Cantonese token (yue gives garbage): Cantonese is decoded as Chinese. Whisper has no Uyghur at all.
+DECODE_LANGUAGE = {
+    code: language.asr["whisper"]
+    for code, language in languages.languages().items()
+    if "whisper" in language.asr
+}
 WINDOW_FRAMES = 3000  # 30 s of 10 ms mel frames: the encoder's full input
 MAX_TOKENS = 448  # Whisper's decoder context
 TOKENS_PER_S = 12  # generous for Chinese (≈1.3 tokens a character, at most 8 characters a second)

@@ -11,17 +11,17 @@ from typing import Any
 from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.responses import JSONResponse
 
-from voice.asr.audio_io import AudioError, decode_audio
+from voice.audio import AudioError, decode_audio
 from voice.channels.logs import channel_logger
 from voice.channels.schemas import VoiceMessage, VoiceTurnResponse
 from voice.channels.speak import speak_router
-from voice.channels.speaking import SpokenReply
+from voice.channels.speaking import SpokenReply, shown
 from voice.channels.turn import VoiceTurn
 from voice.schemas import SENDER_ID_PATTERN, Channel, ChatResponse, ErrorResponse
 
 log = channel_logger("voice.http")
 DEFAULT_MAX_UPLOAD_BYTES = 10 * 1024 * 1024
-# AudioError codes (voice/asr/audio_io.py) -> HTTP status; the JSON error is "audio_<code>".
+# AudioError codes (voice/audio.py) -> HTTP status; the JSON error is "audio_<code>".
 STATUS = {"empty": 422, "corrupt": 422, "too_long": 422, "unsupported_format": 415, "too_large": 413}
 ChatResponder = Callable[[str, list[dict[str, Any]], dict[str, Any]], ChatResponse]
 
@@ -46,11 +46,6 @@ def voice_message(spoken: SpokenReply) -> VoiceMessage:
         audio_format=spoken.speech.format if spoken.speech else None,
         audio_status=spoken.status,
     )
-
-
-def shown(message: dict[str, Any]) -> bool:
-    """The messages /api/chat shows (see voice.app._chat_response)."""
-    return bool(message.get("text") or message.get("custom"))
 
 
 def router(

@@ -12,9 +12,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from voice.asr.audio_io import decode_audio
-from voice.channels.codec import wav_bytes
-from voice.speech import Audio, Speech
+from voice.audio import decode_audio, encode_wav
+from voice.speech import Speech
 
 AudioStatus = Literal["ok", "partial", "text_only", "failed", "no_text"]
 MAX_PIECE_CHARS = 60
@@ -41,6 +40,11 @@ def split_for_speech(text: str, max_chars: int = MAX_PIECE_CHARS) -> list[str]:
         if current.strip():
             pieces.append(current.strip())
     return [p for p in pieces if any(ch.isalnum() for ch in p)]
+
+
+def shown(message: dict[str, Any]) -> bool:
+    """The replies a chat client shows (text or a custom payload), as /api/chat answers them."""
+    return bool(message.get("text") or message.get("custom"))
 
 
 @dataclass(frozen=True)
@@ -73,7 +77,7 @@ def join_speech(parts: list[Speech]) -> Speech:
         return Speech(b"".join(p.audio for p in parts), "mp3", engines, voices)
     decoded = [decode_audio(p.audio, max_seconds=600) for p in parts]
     pcm = b"".join(a.pcm for a in decoded)
-    return Speech(wav_bytes(Audio(pcm, decoded[0].sample_rate)), "wav", engines, voices)
+    return Speech(encode_wav(pcm, decoded[0].sample_rate), "wav", engines, voices)
 
 
 def whole_replies(parts: list[SpokenPart]) -> list[SpokenReply]:

@@ -5,26 +5,26 @@ transcript the recogniser rejects (silence, noise, a repetition loop) or a langu
 (Uyghur without MMS) is never sent to Rasa as text; the user hears a localised "please say it again" and
 Rasa's re-ask of the current question, obtained with the `/ask_repeat` intent payload.
 
-Voice answers at the consent and agreement steps are evidence ("double recording"): their audio is kept in
-the recording store (encrypted, named by its sha256) before Rasa sees the turn, and the sha256 travels in
-the message metadata to the actions, which hand it to the backend's audit trail.
+Voice answers at the consent and agreement steps are evidence ("double recording"): their audio is handed to
+the recording sink (the backend's store, encrypted, named by its sha256) before Rasa sees the turn, and the
+sha256 travels in the message metadata to the actions, which hand it to the backend's audit trail.
 """
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
+import hashlib
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from backend.recordings import RecordingStore, sha256_of
-from voice.channels.codec import wav_bytes
+from voice.audio import encode_wav
 from voice.channels.logs import channel_logger
 from voice.channels.prompts import prompt, repeat_texts
 from voice.channels.speaking import SpokenPart, SpokenReply, split_for_speech, whole_replies
-from voice.engine import Engine
+from voice.dialogue import Dialogue, RecordingSink
 from voice.speech import Audio, RecognitionContext, SpeechRecognizer, SpeechSynthesizer, Transcript
 from voice.tts.base import NoVoice, language_tag
 
@@ -110,12 +110,12 @@ def unsupported(language: str | None, audio: Audio) -> Transcript:
 class VoiceTurn:
     def __init__(
         self,
-        engine: Engine,
+        engine: Dialogue,
         recognizer_for: RecognizerFor,
         synthesizer: SpeechSynthesizer,
         *,
         slow_rate: float = DEFAULT_SLOW_RATE,
-        recordings: RecordingStore | None = None,
+        recordings: RecordingSink | None = None,
     ) -> None:
         self.engine = engine
         self.recordings = recordings
@@ -162,7 +162,7 @@ class VoiceTurn:
         file as received (or the utterance as WAV): what is hashed and, at a recorded step, kept."""
         started = time.perf_counter()
         conversation = conversation or await self.conversation(sender_id)
-        sha256 = sha256_of(encoded)
+        sha256 = hashlib.sha256(encoded).hexdigest()
         if self.recordings is not None and conversation.step in RECORDED_STEPS:
             await self.record(sender_id, encoded)
         if early is not None and early.serves(audio, conversation):
@@ -200,7 +200,7 @@ class VoiceTurn:
         early: EarlyTranscript | None = None,
     ) -> TurnOutcome:
         """An utterance the endpointer cut from a live stream (hotline, app): hashed and kept as WAV."""
-        encoded = wav_bytes(audio)
+        encoded = encode_wav(audio.pcm, audio.sample_rate)
         return await self.hear(
             sender_id, audio, channel=channel, encoded=encoded, conversation=conversation, early=early
         )

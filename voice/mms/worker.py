@@ -21,6 +21,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
+from voice.audio import WavError, decode_wav, encode_wav  # stdlib and numpy only: importable here
 from voice.mms.engines import (
     ASR_RATE,
     LANGUAGE_NAMES,
@@ -30,7 +31,6 @@ from voice.mms.engines import (
     load_engines,
     to_model_input,
 )
-from voice.mms.wav import WavError, decode_wav, encode_wav
 
 log = logging.getLogger("voice.mms.worker")
 MAX_AUDIO_S = float(os.environ.get("MMS_MAX_AUDIO_S", "60"))

@@ -9,13 +9,13 @@ except NoVoice:                          # e.g. Tibetan with no MMS voice regist
     ...
 """
 
-from voice.tts.base import EngineUnavailable, NoVoice, SynthesisError, language_tag, split_tag
+from voice.tts.base import NoVoice, SynthesisError, SynthesizerUnavailable, language_tag, split_tag
 from voice.tts.chain import CircuitBreaker, FallbackSynthesizer, SynthesisResult
 from voice.tts.factory import synthesizer_from_env
 
 __all__ = [
     "CircuitBreaker",
-    "EngineUnavailable",
+    "SynthesizerUnavailable",
     "FallbackSynthesizer",
     "NoVoice",
     "SynthesisError",

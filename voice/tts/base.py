@@ -9,6 +9,7 @@ the `SpeechSynthesizer.synthesize(text, language, rate=...)` protocol unchanged:
 
 from __future__ import annotations
 
+import languages
 from voice.speech import Speech
 
 # Spellings that reach us from the NLU, from BCP-47 habits, or from operators' configuration.
@@ -41,7 +42,7 @@ class SynthesisError(RuntimeError):
     """This provider could not speak this text (the next provider may)."""
 
 
-class EngineUnavailable(SynthesisError):
+class SynthesizerUnavailable(SynthesisError):
     """The engine itself is down or unreachable (timeout, connection refused, binary missing).
 
     Unlike a plain SynthesisError, this says nothing about the text, so the chain's circuit breaker opens.
@@ -78,6 +79,18 @@ def language_tag(language: str, dialect: str | None = None) -> str:
     if dialect and base == "zh":
         return f"zh-{_DIALECT_ALIASES.get(dialect.lower(), dialect.lower())}"
     return base
+
+
+def registry_voices(engine: str, *, dialects: bool = False) -> dict[str, str]:
+    """Language tag -> voice of one engine, as languages/registry.yml gives them (`tts`; with `dialects`, also
+    each dialect's own voice under its tag, e.g. "zh-northeastern": that is what `dialect_voices` are for)."""
+    voices: dict[str, str] = {}
+    for code, language in languages.languages().items():
+        if engine in language.tts:
+            voices[code] = language.tts[engine]
+            if dialects:
+                voices |= {f"{code}-{dialect}": voice for dialect, voice in language.dialect_voices.items()}
+    return voices
 
 
 def normalise_tag(tag: str) -> str:

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 
 from voice.speech import Speech, SpeechSynthesizer
 from voice.tts.base import (
-    EngineUnavailable,
     NoVoice,
     SynthesisError,
+    SynthesizerUnavailable,
     check_rate,
     check_text,
     checked,
@@ -183,7 +183,7 @@ class FallbackSynthesizer:
                 speech = checked(
                     await asyncio.wait_for(provider.synthesize(text, language, rate=rate), timeout=left)
                 )
-            except (asyncio.TimeoutError, EngineUnavailable) as e:
+            except (asyncio.TimeoutError, SynthesizerUnavailable) as e:
                 self.breaker.failure(provider.name)
                 attempts.append(Attempt(provider.name, time.monotonic() - t0, error=_describe(e)))
                 log.warning("tts engine %s unavailable (%s); circuit open", provider.name, _describe(e))

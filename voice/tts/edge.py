@@ -16,15 +16,18 @@ import edge_tts
 from edge_tts import exceptions as edge_errors
 
 from voice.speech import Speech
-from voice.tts.base import EngineUnavailable, SynthesisError, check_rate, check_text, split_tag
+from voice.tts.base import (
+    SynthesisError,
+    SynthesizerUnavailable,
+    check_rate,
+    check_text,
+    registry_voices,
+    split_tag,
+)
 
-# Keys are language tags (see base.py); the most specific key wins.
-DEFAULT_VOICES: dict[str, str] = {
-    "zh": "zh-CN-XiaoxiaoNeural",
-    "zh-northeastern": "zh-CN-liaoning-XiaobeiNeural",  # Liaoning speech, fits the northeastern dialect
-    "zh-shaanxi": "zh-CN-shaanxi-XiaoniNeural",
-    "yue": "zh-HK-HiuMaanNeural",
-}
+# Keys are language tags (see base.py); the most specific key wins. Zh's dialect voices: the Liaoning voice
+# fits the northeastern dialect, the Shaanxi one Shaanxi speech.
+DEFAULT_VOICES: dict[str, str] = registry_voices("edge", dialects=True)
 
 
 def rate_string(rate: float) -> str:
@@ -82,10 +85,10 @@ class EdgeSynthesizer:
         try:
             audio = await asyncio.wait_for(self._collect(communicate), timeout=total)
         except asyncio.TimeoutError as e:
-            raise EngineUnavailable(f"edge-tts gave no complete audio within {total:.1f} s") from e
+            raise SynthesizerUnavailable(f"edge-tts gave no complete audio within {total:.1f} s") from e
         except (aiohttp.ClientError, OSError, edge_errors.WebSocketError) as e:
             # DNS failure offline, refused connection, a proxy error, a dropped websocket
-            raise EngineUnavailable(f"edge-tts unreachable: {type(e).__name__}: {e}") from e
+            raise SynthesizerUnavailable(f"edge-tts unreachable: {type(e).__name__}: {e}") from e
         except edge_errors.EdgeTTSException as e:
             # NoAudioReceived, UnexpectedResponse ...: the service answered but not with speech for this text
             raise SynthesisError(f"edge-tts failed: {type(e).__name__}: {e}") from e
@@ -103,13 +106,13 @@ class EdgeSynthesizer:
                 if not chunks:
                     left = first_deadline - loop.time()
                     if left <= 0:
-                        raise EngineUnavailable(
+                        raise SynthesizerUnavailable(
                             f"edge-tts: no audio within {self.first_byte_timeout_s:.1f} s"
                         )
                     try:
                         chunk = await asyncio.wait_for(stream.__anext__(), timeout=left)
                     except asyncio.TimeoutError as e:
-                        raise EngineUnavailable(
+                        raise SynthesizerUnavailable(
                             f"edge-tts: no audio within {self.first_byte_timeout_s:.1f} s"
                         ) from e
                 else:

@@ -9,15 +9,21 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-import wave
 
 from pypinyin import Style, lazy_pinyin
 
+from voice.audio import WavError, encode_wav, read_wav
 from voice.speech import Speech
-from voice.tts.base import EngineUnavailable, SynthesisError, check_rate, check_text, split_tag
-from voice.tts.wav import pcm_to_wav, read_wav
+from voice.tts.base import (
+    SynthesisError,
+    SynthesizerUnavailable,
+    check_rate,
+    check_text,
+    registry_voices,
+    split_tag,
+)
 
-VOICES = {"yue": "yue", "ug": "ug", "zh": "cmn-latn-pinyin"}
+VOICES = registry_voices("espeak")  # language -> espeak-ng voice (zh: cmn-latn-pinyin)
 DEFAULT_WPM = 175  # espeak-ng's own default speed
 
 
@@ -32,7 +38,7 @@ class EspeakSynthesizer:
 
     def __init__(
         self,
-        languages: tuple[str, ...] = ("yue", "ug", "zh"),
+        languages: tuple[str, ...] = tuple(VOICES),
         *,
         binary: str | None = None,
         timeout_s: float = 5.0,
@@ -67,22 +73,22 @@ class EspeakSynthesizer:
                 stderr=asyncio.subprocess.PIPE,
             )
         except OSError as e:
-            raise EngineUnavailable(f"cannot start espeak-ng: {e}") from e
+            raise SynthesizerUnavailable(f"cannot start espeak-ng: {e}") from e
         try:
             out, err = await asyncio.wait_for(proc.communicate(text.encode("utf-8")), timeout=self.timeout_s)
         except asyncio.TimeoutError as e:
             proc.kill()
             await proc.wait()
-            raise EngineUnavailable(f"espeak-ng took more than {self.timeout_s:.0f} s") from e
+            raise SynthesizerUnavailable(f"espeak-ng took more than {self.timeout_s:.0f} s") from e
         if proc.returncode != 0:
             raise SynthesisError(f"espeak-ng exited {proc.returncode}: {err.decode(errors='replace')[:200]}")
         try:
             audio = read_wav(out)
-        except (ValueError, EOFError, wave.Error) as e:
+        except WavError as e:
             raise SynthesisError(f"espeak-ng wrote no valid WAV: {e}") from e
         if not audio.pcm:
             raise SynthesisError("espeak-ng produced no audio")
         # Rewrap: the header espeak-ng streams to a pipe carries placeholder sizes that some players reject.
         return Speech(
-            audio=pcm_to_wav(audio.pcm, audio.sample_rate), format=self.format, engine=self.name, voice=voice
+            audio=encode_wav(audio.pcm, audio.sample_rate), format=self.format, engine=self.name, voice=voice
         )

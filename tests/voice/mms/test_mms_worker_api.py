@@ -11,8 +11,8 @@ import numpy as np  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
 from tiny_models import ASR_EXPECTED  # noqa: E402
 
+from voice.audio import decode_wav, encode_wav  # noqa: E402
 from voice.mms.engines import load_engines  # noqa: E402
-from voice.mms.wav import decode_wav, encode_wav  # noqa: E402
 from voice.mms.worker import create_app  # noqa: E402
 
 

@@ -3,7 +3,8 @@
 Silero VAD (the ONNX model faster-whisper ships, so nothing is downloaded) scores every 32 ms window of
 16 kHz audio; an energy floor keeps line hiss and digital silence from ever counting as speech. Speech
 starts after a few speech windows in a row and ends after a stretch of silence, longer for seniors,
-who pause more mid-sentence.
+who pause more mid-sentence. Once the user has been silent for early_ms the utterance is announced
+(SpeechPausing) so recognition can start while the rest of the closing silence runs out.
 """
 
 from __future__ import annotations
@@ -14,10 +15,23 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from voice.channels.codec import RECOGNITION_RATE, rms_dbfs
+from voice.audio import RECOGNITION_RATE, rms_dbfs
+from voice.pipeline.frames import (
+    AudioIn,
+    ConversationUpdated,
+    Frame,
+    SpeechEnded,
+    SpeechPausing,
+    SpeechProgress,
+    SpeechStarted,
+    Tick,
+    UserEndOfSpeech,
+)
+from voice.pipeline.processor import DOWNSTREAM, Direction, FrameProcessor
 from voice.speech import Audio
 
 WINDOW = 512  # samples per Silero window at 16 kHz (32 ms)
+WINDOW_BYTES = WINDOW * 2
 CONTEXT = 64  # samples of the previous window the model sees
 WINDOW_MS = WINDOW * 1000 // RECOGNITION_RATE
 KEPT_TAIL_MS = 200  # trailing silence kept on an utterance: Whisper hallucinates on long silent tails
@@ -41,22 +55,23 @@ class StreamingVad:
         self._h = np.zeros((1, 1, 128), dtype=np.float32)
         self._c = np.zeros((1, 1, 128), dtype=np.float32)
         self._context = np.zeros(CONTEXT, dtype=np.float32)
-        self._pending = np.zeros(0, dtype=np.float32)
+        self._pending = b""
 
     def windows(self, pcm: bytes) -> list[tuple[float, bytes]]:
         """(speech probability, the window's PCM) for each complete window the chunk finishes."""
-        samples = np.concatenate([self._pending, np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768])
-        count = len(samples) // WINDOW
-        self._pending = samples[count * WINDOW :]
+        data = self._pending + pcm
+        count = len(data) // WINDOW_BYTES
+        self._pending = data[count * WINDOW_BYTES :]
         if count == 0:
             return []
-        windows = samples[: count * WINDOW].reshape(count, WINDOW)
+        whole = data[: count * WINDOW_BYTES]
+        windows = (np.frombuffer(whole, dtype="<i2").astype(np.float32) / 32768).reshape(count, WINDOW)
         contexts = np.concatenate([self._context[None, :], windows[:-1, -CONTEXT:]])
         self._context = windows[-1, -CONTEXT:].copy()
         batch = np.concatenate([contexts, windows], axis=1)
         probs, self._h, self._c = self._session.run(None, {"input": batch, "h": self._h, "c": self._c})
-        pcm_windows = (np.clip(windows, -1, 1 - 1 / 32768) * 32768).astype("<i2")
-        return [(float(p), w.tobytes()) for p, w in zip(np.ravel(probs), pcm_windows, strict=True)]
+        pcm_windows = (whole[i * WINDOW_BYTES : (i + 1) * WINDOW_BYTES] for i in range(count))
+        return [(float(p), w) for p, w in zip(np.ravel(probs), pcm_windows, strict=True)]
 
 
 @dataclass(frozen=True)
@@ -85,26 +100,8 @@ class EndpointConfig:
         return cls(end_silence_ms=end, early_ms=early)
 
 
-@dataclass(frozen=True)
-class SpeechStarted:
-    pass
-
-
-@dataclass(frozen=True)
-class SpeechPausing:
-    """The user has been silent for early_ms: if the silence lasts, SpeechEnded carries exactly this audio."""
-
-    audio: Audio
-
-
-@dataclass(frozen=True)
-class SpeechEnded:
-    audio: Audio
-    reason: str  # silence | max_length
-
-
 class Endpointer:
-    """Feed 16 kHz PCM in any chunk size; get SpeechStarted / SpeechPausing / SpeechEnded events."""
+    """Feed 16 kHz PCM in any chunk size; get SpeechStarted / SpeechPausing / SpeechEnded frames."""
 
     def __init__(self, config: EndpointConfig | None = None, vad: StreamingVad | None = None) -> None:
         self.config = config or EndpointConfig()
@@ -124,6 +121,9 @@ class Endpointer:
         """The current utterance so far (for partial transcripts)."""
         return Audio(b"".join(self._speech), RECOGNITION_RATE)
 
+    def progress(self) -> SpeechProgress:
+        return SpeechProgress(tuple(self._speech), self.pausing)
+
     def reset(self) -> None:
         self.vad.reset()
         self.in_speech, self._speech, self._preroll, self._run = False, [], [], 0
@@ -137,18 +137,18 @@ class Endpointer:
     def feed(self, pcm: bytes) -> list[SpeechStarted | SpeechPausing | SpeechEnded]:
         events: list[SpeechStarted | SpeechPausing | SpeechEnded] = []
         cfg = self.config
+        keep = max(cfg.preroll_ms // WINDOW_MS, cfg.start_windows)
         for prob, window in self.vad.windows(pcm):
             loud = rms_dbfs(window) >= cfg.min_dbfs
             if not self.in_speech:
                 self._preroll.append(window)
                 self._run = self._run + 1 if loud and prob >= cfg.start_prob else 0
                 if self._run >= cfg.start_windows:
-                    keep = max(cfg.preroll_ms // WINDOW_MS, cfg.start_windows)
                     self._speech, self._preroll = self._preroll[-keep:], []
                     self.in_speech, self._run = True, 0
                     events.append(SpeechStarted())
                 else:
-                    del self._preroll[: -max(cfg.preroll_ms // WINDOW_MS, cfg.start_windows)]
+                    del self._preroll[:-keep]
                 continue
             self._speech.append(window)
             silent = not loud or prob < cfg.end_prob
@@ -178,3 +178,30 @@ class Endpointer:
         audio = self._utterance(trim_silence=reason == "silence")
         self.in_speech, self._speech, self._preroll, self._run = False, [], [], 0
         return SpeechEnded(audio, reason)
+
+
+class Endpointing(FrameProcessor):
+    """AudioIn → SpeechStarted, SpeechPausing, SpeechEnded (and SpeechProgress while the user speaks).
+    Seniors get the longer closing silence; a Tick goes no further while the user speaks."""
+
+    def __init__(self, endpointer: Endpointer | None = None) -> None:
+        super().__init__()
+        self.endpointer = endpointer or Endpointer()
+
+    async def process(self, frame: Frame, direction: Direction) -> None:
+        if isinstance(frame, AudioIn):
+            for event in self.endpointer.feed(frame.pcm):
+                await self.push(event)
+            if self.endpointer.in_speech:
+                await self.push(self.endpointer.progress())
+            return
+        if isinstance(frame, UserEndOfSpeech):
+            ended = self.endpointer.force_end()
+            if ended is not None:
+                await self.push(ended)
+            return
+        if isinstance(frame, ConversationUpdated):
+            self.endpointer.config = EndpointConfig.for_user(frame.senior)
+        elif isinstance(frame, Tick) and direction is DOWNSTREAM and self.endpointer.in_speech:
+            return
+        await self.push(frame, direction)

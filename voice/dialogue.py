@@ -1,0 +1,33 @@
+"""What the voice side needs from the rest of the system, as two small protocols the gateway fills in.
+
+Voice never talks to Rasa or the backend itself: the gateway passes in its dialogue client (its Rasa client,
+voice/engine.py today) as a `Dialogue`, and where evidence recordings are kept as a `RecordingSink`
+(wiring.py builds the backend's store for now). Tests pass their own.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+# A conversation id: the sender id of /api/chat, the hotline and the app stream alike.
+SENDER_ID_PATTERN = r"^[A-Za-z0-9_.:@-]{1,64}$"
+
+
+class Dialogue(Protocol):
+    """The assistant's side of a conversation (Rasa's REST channel and tracker)."""
+
+    async def send(self, sender_id: str, text: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
+        """One user message; the replies as Rasa's REST channel gives them ({"text", "buttons", "custom"})."""
+        ...
+
+    async def tracker(self, sender_id: str) -> dict[str, Any]:
+        """The conversation's state: {"slots": {...}, "latest_message": {...}, ...}."""
+        ...
+
+
+class RecordingSink(Protocol):
+    """Keeps the audio of an answer that is evidence (consent, agreement) for a conversation."""
+
+    def put(self, audio: bytes, owner: str) -> str:
+        """Stores `audio` for the conversation `owner`; returns its sha256 (hex)."""
+        ...
