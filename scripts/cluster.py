@@ -180,7 +180,7 @@ class Cluster:
                 "--credentials",
                 "bot/credentials.yml",
             ],
-            "gateway": [str(PYTHON), "-m", "voice"],
+            "gateway": [str(PYTHON), "-m", "gateway"],
         }[service]
 
     # --- configuration files -----------------------------------------------------------------------------

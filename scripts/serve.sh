@@ -69,7 +69,7 @@ if [ -n "${MMS_ASR_DIR:-}${MMS_TTS_BO_DIR:-}${MMS_TTS_UG_DIR:-}" ]; then
   scripts/setup_mms_venv.sh
   start mms .venv-mms/bin/python -m voice.mms.worker
 fi
-start gateway env BACKEND_TOKEN="$BACKEND_TOKEN_GATEWAY" "$BIN/python" -m voice
+start gateway env BACKEND_TOKEN="$BACKEND_TOKEN_GATEWAY" "$BIN/python" -m gateway
 
 echo "waiting for http://127.0.0.1:$PORT/healthz (the Rasa server takes about a minute to load)..."
 for _ in $(seq 1 300); do

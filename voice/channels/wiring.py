@@ -31,15 +31,6 @@ def build_services() -> tuple[RecognizerFor, FallbackSynthesizer]:
     return recognizer_for, synthesizer_from_env()
 
 
-def gateway_recordings() -> RecordingSink:
-    """The backend's recording store, under the same key and directory (RECORDINGS_DIR). For now the gateway
-    writes recordings itself; a sink that hands them to the backend over HTTP can take its place."""
-    from backend.config import Settings
-    from backend.recordings import recording_store
-
-    return recording_store(Settings.from_env())
-
-
 class VoiceServices:
     def __init__(self, engine: Dialogue, recordings: RecordingSink | None = None) -> None:
         self.engine = engine
@@ -78,8 +69,9 @@ class VoiceServices:
         await synthesizer.warm_up()
         slow_rate = float(os.environ.get("VOICE_SLOW_RATE", DEFAULT_SLOW_RATE))
         log.info("voice services ready")
-        recordings = self.recordings or gateway_recordings()
-        return VoiceTurn(self.engine, recognizers, synthesizer, slow_rate=slow_rate, recordings=recordings)
+        return VoiceTurn(
+            self.engine, recognizers, synthesizer, slow_rate=slow_rate, recordings=self.recordings
+        )
 
     async def close(self) -> None:
         if self._task is not None and not self._task.done():

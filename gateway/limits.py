@@ -1,7 +1,7 @@
 """Abuse limits on the gateway: request body size, and token-bucket rate limits per sender and per client IP.
 
-Wired in voice/app.py by `install(app)` (the middleware and the 429 handler) and one `sender` check per
-message route. What is limited, and why there:
+Wired in gateway/app.py by `install(app, limits)` (the middleware and the 429 handler) and one `sender` check
+per message route. What is limited, and why there:
 
 - every HTTP request: its body size (413 JSON), from Content-Length and, for a chunked body, as it is read;
 - POST /api/chat, /api/voice/turn, /api/nlu/parse: per client IP, per request (the middleware), and per

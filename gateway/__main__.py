@@ -1,12 +1,12 @@
-"""`python -m voice`: serve the gateway on GATEWAY_HOST:PORT (default 127.0.0.1:8000)."""
+"""`python -m gateway`: serve the gateway on GATEWAY_HOST:PORT (default 127.0.0.1:8000)."""
 
 import logging
 import os
 
 import uvicorn
 
+from gateway.app import create_app
 from privacy.logs import install_redaction, uvicorn_log_config
-from voice.app import create_app
 
 if __name__ == "__main__":
     level = os.environ.get("LOG_LEVEL", "INFO")

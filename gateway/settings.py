@@ -5,6 +5,11 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
+from service.environment import require_secrets, sandbox_mode
+
+# What a cluster must hand every gateway replica (service/environment.py).
+CLUSTER_SECRETS = ("RASA_TOKEN", "GATEWAY_CHANNEL_TOKEN", "BACKEND_TOKEN", "REDIS_URL")
+
 
 @dataclass(frozen=True)
 class GatewaySettings:
@@ -20,3 +25,7 @@ class GatewaySettings:
     redis_url: str = field(default_factory=lambda: os.environ.get("REDIS_URL", ""))
     max_text_chars: int = field(default_factory=lambda: int(os.environ.get("MAX_TEXT_CHARS", "500")))
     engine_timeout_s: float = field(default_factory=lambda: float(os.environ.get("ENGINE_TIMEOUT_S", "30")))
+    sandbox_mode: bool = field(default_factory=lambda: sandbox_mode(os.environ))
+
+    def __post_init__(self) -> None:
+        require_secrets(os.environ, CLUSTER_SECRETS, "gateway")

@@ -1,4 +1,4 @@
-"""Abuse limits (voice/limits.py): token buckets on a fake clock; the real gateway answering 429 and 413.
+"""Abuse limits (gateway/limits.py): token buckets on a fake clock; the real gateway answering 429 and 413.
 
 The gateway here has no Rasa server behind it (RASA_URL points at a closed port): a message that passes the
 limits reaches the engine and gets 503 engine_unavailable, one that does not gets 429 before it."""
@@ -12,9 +12,9 @@ import pytest
 from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
-from voice.app import create_app
-from voice.config import GatewaySettings
-from voice.limits import Limits, RateLimited, TokenBucketLimiter
+from gateway.app import create_app
+from gateway.limits import Limits, RateLimited, TokenBucketLimiter
+from gateway.settings import GatewaySettings
 
 CLOSED_PORT = "http://127.0.0.1:9"
 

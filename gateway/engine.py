@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from voice.config import GatewaySettings
+from gateway.settings import GatewaySettings
 
 
 class EngineUnavailable(Exception):

@@ -10,15 +10,15 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from voice import web
+from gateway import pages
 
-WEB = Path(web.WEB_DIR)
+WEB = Path(pages.WEB_DIR)
 
 
 @pytest.fixture(scope="module")
 def client() -> TestClient:
     app = FastAPI()
-    app.include_router(web.router())
+    app.include_router(pages.router())
     return TestClient(app)
 
 
@@ -40,7 +40,7 @@ def test_assets_have_their_content_types(client: TestClient) -> None:
     assert client.get("/web/js/client.js", headers={"if-none-match": etag}).status_code == 304
 
 
-@pytest.mark.parametrize("path", ["/web/nothing.js", "/web/../voice/app.py", "/web/%2e%2e/voice/app.py"])
+@pytest.mark.parametrize("path", ["/web/nothing.js", "/web/../gateway/app.py", "/web/%2e%2e/gateway/app.py"])
 def test_nothing_outside_web_is_served(client: TestClient, path: str) -> None:
     assert client.get(path).status_code == 404
 

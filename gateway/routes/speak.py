@@ -13,20 +13,21 @@ It runs the same chain as the voice channels (VoiceTurn.speak_message: sentence 
 from __future__ import annotations
 
 import os
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, StrictBool, StrictStr
 
+from gateway.schemas import ErrorResponse
+from gateway.services import Gateway
+from languages import DEFAULT_LANGUAGE, known_languages
 from voice.channels.logs import channel_logger
 from voice.channels.speaking import whole_replies
-from voice.channels.turn import Conversation, VoiceTurn
-from voice.schemas import ErrorResponse
+from voice.channels.turn import Conversation
 
-log = channel_logger("voice.speak")
-LANGUAGES = ("zh", "yue", "bo", "ug", "en")
+log = channel_logger("gateway.speak")
+LANGUAGES = known_languages()
 # Longer than a chat message: the personal-information notice alone is several hundred characters.
 DEFAULT_MAX_SPEAK_CHARS = 3000
 CONTENT_TYPES = {"mp3": "audio/mpeg", "wav": "audio/wav"}
@@ -34,7 +35,9 @@ CONTENT_TYPES = {"mp3": "audio/mpeg", "wav": "audio/wav"}
 
 class SpeakRequest(BaseModel):
     text: StrictStr = Field(..., description="the reply to speak")
-    language: StrictStr = Field("zh", description="the answer's `language`: zh, yue, bo, ug or en")
+    language: StrictStr = Field(
+        DEFAULT_LANGUAGE, description="the answer's `language`: zh, yue, bo, ug or en"
+    )
     dialect: StrictStr | None = Field(None, description="a Chinese dialect for a fitting voice, if any")
     slow: StrictBool = Field(False, description="the slower senior rate")
 
@@ -47,8 +50,8 @@ def error(status: int, code: str, message: str) -> JSONResponse:
     return JSONResponse({"error": code, "message": message}, status_code=status)
 
 
-def speak_router(get_turn: Callable[[], Awaitable[VoiceTurn]]) -> APIRouter:
-    api = APIRouter()
+def router(gateway: Gateway) -> APIRouter:
+    api = APIRouter(tags=["voice"])
     responses: dict[int | str, dict[str, Any]] = {
         200: {"content": {"audio/mpeg": {}, "audio/wav": {}}, "description": "the audio file"},
         204: {"description": "no voice for this language or nothing speakable (X-Audio-Status says which)"},
@@ -66,7 +69,7 @@ def speak_router(get_turn: Callable[[], Awaitable[VoiceTurn]]) -> APIRouter:
             return error(422, "text_too_long", f"text is limited to {limit} characters")
         if body.language not in LANGUAGES:
             return error(422, "unknown_language", f"language must be one of {', '.join(LANGUAGES)}")
-        turn = await get_turn()
+        turn = await gateway.voice.turn()
         conversation = Conversation(language=body.language, dialect=body.dialect, slow=body.slow)
         parts = [part async for part in turn.speak_message(0, {"text": text}, conversation)]
         reply = whole_replies(parts)[0]

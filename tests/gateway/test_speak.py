@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from gateway.routes import speak
 from voice.audio import decode_audio
-from voice.channels.speak import speak_router
 from voice.channels.turn import VoiceTurn
 from voice.speech import Speech
 
@@ -59,7 +60,8 @@ def client_for(synthesizer: Any) -> TestClient:
         return VoiceTurn(None, lambda language: None, synthesizer)  # type: ignore[arg-type]
 
     app = FastAPI()
-    app.include_router(speak_router(get_turn))
+    gateway = SimpleNamespace(voice=SimpleNamespace(turn=get_turn))  # the bundle's one part this route uses
+    app.include_router(speak.router(gateway))  # type: ignore[arg-type]
     return TestClient(app)
 
 

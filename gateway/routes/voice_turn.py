@@ -5,25 +5,23 @@ from __future__ import annotations
 import asyncio
 import base64
 import os
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.responses import JSONResponse
 
+from gateway.answers import chat_response
+from gateway.schemas import Channel, ErrorResponse, VoiceMessage, VoiceTurnResponse
+from gateway.services import Gateway
 from voice.audio import AudioError, decode_audio
 from voice.channels.logs import channel_logger
-from voice.channels.schemas import VoiceMessage, VoiceTurnResponse
-from voice.channels.speak import speak_router
 from voice.channels.speaking import SpokenReply, shown
-from voice.channels.turn import VoiceTurn
-from voice.schemas import SENDER_ID_PATTERN, Channel, ChatResponse, ErrorResponse
+from voice.dialogue import SENDER_ID_PATTERN
 
-log = channel_logger("voice.http")
+log = channel_logger("gateway.voice_turn")
 DEFAULT_MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 # AudioError codes (voice/audio.py) -> HTTP status; the JSON error is "audio_<code>".
 STATUS = {"empty": 422, "corrupt": 422, "too_long": 422, "unsupported_format": 415, "too_large": 413}
-ChatResponder = Callable[[str, list[dict[str, Any]], dict[str, Any]], ChatResponse]
 
 
 def max_upload_bytes() -> int:
@@ -48,12 +46,8 @@ def voice_message(spoken: SpokenReply) -> VoiceMessage:
     )
 
 
-def router(
-    get_turn: Callable[[], Awaitable[VoiceTurn]],
-    chat_response: ChatResponder,
-    check_sender: Callable[[str], Awaitable[None]],
-) -> APIRouter:
-    api = APIRouter()
+def router(gateway: Gateway) -> APIRouter:
+    api = APIRouter(tags=["voice"])
     errors: dict[int | str, dict[str, Any]] = {s: {"model": ErrorResponse} for s in (413, 415, 422, 429, 503)}
 
     @api.post("/api/voice/turn", response_model=VoiceTurnResponse, responses=errors)
@@ -62,7 +56,7 @@ def router(
         audio: UploadFile = File(..., description="one utterance: wav, mp3, ogg or webm, up to 30 s"),
         channel: Channel | None = Form(None),
     ) -> VoiceTurnResponse | JSONResponse:
-        await check_sender(sender_id)  # before the audio is read or recognised (voice/limits.py)
+        await gateway.limits.check_sender(sender_id)  # before the audio is read or recognised
         limit = max_upload_bytes()
         data = await audio.read(limit + 1)
         if len(data) > limit:
@@ -72,7 +66,7 @@ def router(
         except AudioError as error:
             log.info("voice turn %s: bad audio (%s)", sender_id, error.code)
             return audio_error(error)
-        turn = await get_turn()
+        turn = await gateway.voice.turn()
         outcome = await turn.hear(sender_id, pcm, channel=channel or "app", encoded=data)
         spoken = [s for s in await turn.speak_all(outcome) if shown(s.message)]
         chat = chat_response(sender_id, outcome.replies, outcome.tracker)
@@ -87,5 +81,4 @@ def router(
             audio_seconds=round(pcm.duration_s, 3),
         )
 
-    api.include_router(speak_router(get_turn))  # reply audio for the web pages
     return api
