@@ -43,7 +43,3 @@ def script_of(char: str) -> str | None:
 def count_scripts(text: str) -> Counter[str]:
     """Letters per script in ``text`` (digits and punctuation are not counted)."""
     return Counter(script for script in map(script_of, text) if script)
-
-
-def has_uyghur_letters(text: str) -> bool:
-    return any(ch in UYGHUR_SPECIFIC for ch in text)

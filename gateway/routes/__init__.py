@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from gateway.errors import GatewayError
@@ -11,7 +10,6 @@ from gateway.schemas import ErrorResponse
 ERRORS: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorResponse} for status in (404, 413, 422, 429, 503)
 }
-PHONE = re.compile(r"1[3-9]\d{9}")
 
 
 def checked_text(raw: str, limit: int) -> str:

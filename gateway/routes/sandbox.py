@@ -9,9 +9,10 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from gateway.errors import GatewayError
-from gateway.routes import ERRORS, PHONE
+from gateway.routes import ERRORS
 from gateway.schemas import SandboxPhoneRequest, SandboxRewindRequest
 from gateway.services import Gateway
+from privacy.numbers import PHONE
 
 
 def router(gateway: Gateway) -> APIRouter:

@@ -1,6 +1,6 @@
 """POST /api/voice/speak: any reply text as audio, for the web pages (/api/chat answers with text only).
 
-Request  {"text": str, "language": "zh" | "yue" | "bo" | "ug" | "en", "dialect": str | null, "slow": bool}
+Request  {"text": str, "language": a code of the languages registry, "dialect": str | null, "slow": bool}
 Answers  200  the audio file itself (audio/mpeg or audio/wav), header X-Audio-Status: ok | partial
          204  no audio, and why in X-Audio-Status: text_only (no voice for the language, e.g. Tibetan without
               an MMS voice) or no_text (nothing speakable, e.g. only punctuation); the page shows text only
@@ -22,11 +22,11 @@ from pydantic import BaseModel, Field, StrictBool, StrictStr
 from gateway.schemas import ErrorResponse
 from gateway.services import Gateway
 from languages import DEFAULT_LANGUAGE, known_languages
-from voice.channels.logs import channel_logger
+from privacy.logs import digits_logger
 from voice.channels.speaking import whole_replies
 from voice.channels.turn import Conversation
 
-log = channel_logger("gateway.speak")
+log = digits_logger("gateway.speak")
 LANGUAGES = known_languages()
 # Longer than a chat message: the personal-information notice alone is several hundred characters.
 DEFAULT_MAX_SPEAK_CHARS = 3000

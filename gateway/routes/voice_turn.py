@@ -13,12 +13,12 @@ from fastapi.responses import JSONResponse
 from gateway.answers import chat_response
 from gateway.schemas import Channel, ErrorResponse, VoiceMessage, VoiceTurnResponse
 from gateway.services import Gateway
+from privacy.logs import digits_logger
 from voice.audio import AudioError, decode_audio
-from voice.channels.logs import channel_logger
 from voice.channels.speaking import SpokenReply, shown
 from voice.dialogue import SENDER_ID_PATTERN
 
-log = channel_logger("gateway.voice_turn")
+log = digits_logger("gateway.voice_turn")
 DEFAULT_MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 # AudioError codes (voice/audio.py) -> HTTP status; the JSON error is "audio_<code>".
 STATUS = {"empty": 422, "corrupt": 422, "too_long": 422, "unsupported_format": 415, "too_large": 413}

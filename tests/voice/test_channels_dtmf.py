@@ -6,8 +6,9 @@ import logging
 
 import pytest
 
+from privacy.logs import digits_logger
+from privacy.numbers import mask_keys
 from voice.channels.hotline import sender_for
-from voice.channels.logs import channel_logger, mask
 from voice.channels.twilio import Start
 from voice.pipeline.idle import IdleTimer
 from voice.pipeline.keypad import DtmfCollector, dtmf_text
@@ -78,9 +79,9 @@ def test_keypad_entry_as_a_message(entry: str, expects: str, text: str) -> None:
 
 
 def test_digits_never_reach_the_log(caplog: pytest.LogCaptureFixture) -> None:
-    log = channel_logger("voice.hotline")
+    log = digits_logger("voice.hotline")
     with caplog.at_level(logging.INFO):
-        log.info("keypad entry %s", mask("11010119850612123X"))
+        log.info("keypad entry %s", mask_keys("11010119850612123X"))
         log.info("careless: %s then %d", "13912345678", 622202123456789)  # a bug must not leak numbers
         log.info("sms code 123456, ID 11010119850612123X")
         log.info("call hotline-CA0123456789abcdef ended")  # an identifier stays readable

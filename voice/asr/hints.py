@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from privacy.numbers import is_valid_id_number, luhn_valid
+from privacy.numbers import PHONE, is_valid_id_number, luhn_valid
 from voice.speech import RecognitionContext
 
 # Said at any step: keep them recognisable whatever the step prompt is.
@@ -56,7 +56,7 @@ class DigitAnswer:
 
 # Steps whose answer is a digit string.
 DIGIT_STEPS: dict[str, DigitAnswer] = {
-    "phone": DigitAnswer(11, 11, lambda d: re.fullmatch(r"1[3-9]\d{9}", d) is not None),
+    "phone": DigitAnswer(11, 11, lambda d: PHONE.fullmatch(d) is not None),
     "sms_code": DigitAnswer(6, 6, str.isdigit),
     "id_number": DigitAnswer(18, 18, is_valid_id_number),
     "bank_card": DigitAnswer(16, 19, luhn_valid),

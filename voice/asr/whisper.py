@@ -27,6 +27,7 @@ from faster_whisper.tokenizer import Tokenizer
 import languages
 from dialects.chinese import to_simplified
 from dialects.numbers import normalize_spoken_digits
+from languages import DEFAULT_LANGUAGE
 from voice.asr import guards, hints
 from voice.asr.config import ASRSettings
 from voice.audio import RECOGNITION_RATE as SAMPLE_RATE
@@ -121,7 +122,7 @@ class WhisperRecognizer:
 
     def transcribe(self, audio: Audio, context: RecognitionContext) -> Transcript:
         start = time.perf_counter()
-        language = context.language or "zh"
+        language = context.language or DEFAULT_LANGUAGE
 
         def result(text: str, rejected: str | None, **details: float) -> Transcript:
             return Transcript(
@@ -173,7 +174,7 @@ class WhisperRecognizer:
     ) -> tuple[Hypothesis, dict[str, float]]:
         """Decode ``speech`` (VAD found ``speech_s`` seconds of voice in it); returns the best and details."""
         model = self.load()
-        tokenizer = self._tokenizer(DECODE_LANGUAGE[context.language or "zh"])
+        tokenizer = self._tokenizer(DECODE_LANGUAGE[context.language or DEFAULT_LANGUAGE])
         if len(speech) > WINDOW_FRAMES * 160:
             return self._long(model, speech, tokenizer), {"prompted": 0.0, "digit_pass": 0.0}
 

@@ -24,9 +24,9 @@ from typing import Any
 
 from fastapi import WebSocket, WebSocketDisconnect
 
+from privacy.logs import digits_logger
 from voice.audio import RECOGNITION_RATE, TELEPHONE_RATE, Resampler, decode_audio, pcm_to_ulaw, ulaw_to_pcm
 from voice.channels import twilio
-from voice.channels.logs import channel_logger
 from voice.channels.turn import VoiceTurn
 from voice.dialogue import SENDER_ID_PATTERN
 from voice.pipeline.frames import (
@@ -52,7 +52,7 @@ from voice.pipeline.turns import BargeIn, TurnTaking
 from voice.pipeline.vad import Endpointing
 from voice.speech import Speech
 
-log = channel_logger("voice.hotline")
+log = digits_logger("voice.hotline")
 MAX_REPLY_S = 120.0
 DRAIN_LIMIT_S = 30.0  # how long a goodbye may wait for the caller to hear it
 

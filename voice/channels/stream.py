@@ -16,9 +16,9 @@ from typing import Any
 
 from fastapi import WebSocket, WebSocketDisconnect
 
+from privacy.logs import digits_logger
 from voice.audio import RECOGNITION_RATE, Resampler
 from voice.channels import stream_protocol as wire
-from voice.channels.logs import channel_logger
 from voice.channels.turn import VoiceTurn
 from voice.pipeline.frames import (
     AudioIn,
@@ -37,7 +37,7 @@ from voice.pipeline.speaker import Speaker
 from voice.pipeline.turns import BargeIn, TurnTaking
 from voice.pipeline.vad import Endpointing
 
-log = channel_logger("voice.stream")
+log = digits_logger("voice.stream")
 
 
 class StreamOutput(FrameProcessor):

@@ -20,15 +20,16 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from languages import DEFAULT_LANGUAGE
+from privacy.logs import digits_logger
 from voice.audio import encode_wav
-from voice.channels.logs import channel_logger
 from voice.channels.prompts import prompt, repeat_texts
 from voice.channels.speaking import SpokenPart, SpokenReply, split_for_speech, whole_replies
 from voice.dialogue import Dialogue, RecordingSink
 from voice.speech import Audio, RecognitionContext, SpeechRecognizer, SpeechSynthesizer, Transcript
 from voice.tts.base import NoVoice, language_tag
 
-log = channel_logger("voice.turn")
+log = digits_logger("voice.turn")
 
 ASK_REPEAT = "/ask_repeat"
 TRAILING_MARKS = "。．.，,、;；"
@@ -42,7 +43,7 @@ RECORDED_STEPS = frozenset({"consent", "agreement"})
 class Conversation:
     """What the tracker says before the user speaks."""
 
-    language: str = "zh"
+    language: str = DEFAULT_LANGUAGE
     step: str | None = None
     expects: str | None = None
     senior: bool = False
@@ -54,7 +55,7 @@ class Conversation:
         slots = tracker.get("slots") or {}
         latest = tracker.get("latest_message") or {}
         return cls(
-            language=slots.get("language") or "zh",
+            language=slots.get("language") or DEFAULT_LANGUAGE,
             step=slots.get("step"),
             expects=slots.get("expects"),
             senior=bool(slots.get("senior_mode")),

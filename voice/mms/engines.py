@@ -23,11 +23,14 @@ import torch  # noqa: E402
 from scipy.signal import resample_poly  # noqa: E402
 from transformers import AutoProcessor, AutoTokenizer, VitsModel, Wav2Vec2ForCTC  # noqa: E402
 
+from languages import languages
+
 ASR_RATE = 16000  # every MMS ASR model takes 16 kHz input
-# Project language -> MMS language code (adapter and vocabulary key); MMS_ASR_LANGS overrides.
-DEFAULT_CODES = {"bo": "bod", "ug": "uig-script_arabic"}
-LANGUAGE_NAMES = {"bo": "Tibetan", "ug": "Uyghur"}
-TTS_ENV = {"bo": "MMS_TTS_BO_DIR", "ug": "MMS_TTS_UG_DIR"}
+# From the languages registry: project language -> MMS language code (adapter and vocabulary key), which
+# MMS_ASR_LANGS overrides; each MMS voice's model directory comes from MMS_TTS_<LANG>_DIR.
+DEFAULT_CODES = {code: lang.asr["mms"] for code, lang in languages().items() if "mms" in lang.asr}
+LANGUAGE_NAMES = {code: lang.english_name for code, lang in languages().items()}
+TTS_ENV = {code: f"MMS_TTS_{code.upper()}_DIR" for code, lang in languages().items() if "mms" in lang.tts}
 # bfloat16 ran mms-1b-all's shape 1.3-2.5x faster than float32 on this machine's CPUs (AVX512-BF16/AMX);
 # float32 stays the default until its accuracy is checked on the real weights.
 ASR_DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16}

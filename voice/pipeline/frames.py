@@ -108,7 +108,7 @@ class PartialTranscript(Frame):
 
 @dataclass(frozen=True)
 class KeypadEntry(Frame):
-    entry: str  # digits, X for *; log only through logs.mask
+    entry: str  # digits, X for *; log only through privacy.numbers.mask_keys
 
 
 @dataclass(frozen=True)

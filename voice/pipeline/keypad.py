@@ -2,7 +2,7 @@
 
 On a yes/no question 1 is yes and 2 is no, on a choice one key answers; the first time a number, a
 confirmation or a choice is asked, a hint says so. The digits are ID, phone and card numbers and SMS codes:
-log them only through `logs.mask`.
+log them only through `privacy.numbers.mask_keys`.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
-from voice.channels.logs import mask
+from privacy.numbers import mask_keys
 from voice.channels.prompts import prompt
 from voice.channels.turn import Conversation, TurnOutcome, VoiceTurn
 from voice.pipeline.frames import (
@@ -126,7 +126,7 @@ class TurnTaking(FrameProcessor):
             await self.push(Heard(outcome.transcript))
             await self._answer(outcome)
         elif isinstance(taken, KeypadEntry):
-            self.log.info("%s: keypad entry %s", self.sender_id, mask(taken.entry))
+            self.log.info("%s: keypad entry %s", self.sender_id, mask_keys(taken.entry))
             text = dtmf_text(taken.entry, self.conversation.expects)
             await self._answer(await turn.send(self.sender_id, text, {**meta, "input": "dtmf"}))
         elif taken.goodbye:
