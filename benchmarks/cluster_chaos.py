@@ -25,27 +25,24 @@ from typing import Any
 
 import httpx
 
+from privacy.numbers import id_check_char, luhn_check_digit
 from scripts.cluster import SERVICES, Cluster, running_cluster
 
 KILL_EVERY_S = 30
 TURN_DEADLINE_S = 180  # a turn is retried this long (a Rasa replica takes about a minute to come back)
 TURNS_PER_OPENING = 40  # a conversation that needs more than this is stuck
 SURNAMES, GIVEN = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗", "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚"
-ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 
 
 def resident_id(rng: random.Random) -> str:
     born = f"{rng.randint(1950, 2000)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}"
     body = f"110101{born}{rng.randint(0, 999):03d}"
-    return body + "10X98765432"[sum(int(d) * w for d, w in zip(body, ID_WEIGHTS, strict=True)) % 11]
+    return body + id_check_char(body)
 
 
 def bank_card(rng: random.Random) -> str:
     body = "622202" + "".join(rng.choice("0123456789") for _ in range(12))
-    total = sum(
-        (d * 2 - 9 if d * 2 > 9 else d * 2) if i % 2 == 0 else d for i, d in enumerate(map(int, body[::-1]))
-    )
-    return body + str((10 - total % 10) % 10)
+    return body + luhn_check_digit(body)
 
 
 @dataclass

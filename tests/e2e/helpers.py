@@ -10,27 +10,25 @@ from typing import Any
 
 import httpx
 
-ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
-ID_CHECK = "10X98765432"
+from privacy.numbers import id_check_char, luhn_check_digit
+
+CHECK_CHARS = "0123456789X"
+
 _serial = itertools.count(random.randint(100, 800))
 
 
 def resident_id(birth: str, region: str = "110101", valid: bool = True) -> str:
     """An 18-character ID with a correct (or deliberately wrong) GB 11643 check digit."""
     body = f"{region}{birth}{next(_serial) % 1000:03d}"
-    check = ID_CHECK[sum(int(d) * w for d, w in zip(body, ID_WEIGHTS, strict=True)) % 11]
+    check = id_check_char(body)
     if not valid:
-        check = ID_CHECK[(ID_CHECK.index(check) + 1) % 11]
+        check = CHECK_CHARS[(CHECK_CHARS.index(check) + 1) % len(CHECK_CHARS)]
     return body + check
 
 
 def luhn_card(prefix: str = "622202", length: int = 19) -> str:
     body = prefix + "".join(random.choice("0123456789") for _ in range(length - len(prefix) - 1))
-    total = 0
-    for i, digit in enumerate(reversed(body)):
-        value = int(digit) * (2 if i % 2 == 0 else 1)
-        total += value - 9 if value > 9 else value
-    return body + str((10 - total % 10) % 10)
+    return body + luhn_check_digit(body)
 
 
 def unique_phone() -> str:
