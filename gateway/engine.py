@@ -2,25 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import uuid
 from typing import Any
 
 import httpx
 
 from gateway.settings import GatewaySettings
+from voice.dialogue import Turn
 
 
 class EngineUnavailable(Exception):
     """Rasa (or a service behind it) did not answer; the caller answers 503."""
-
-
-@dataclass(frozen=True)
-class Turn:
-    """Rasa's replies to one message, and the conversation's state right after it (one round trip)."""
-
-    messages: list[dict[str, Any]]
-    tracker: dict[str, Any]  # sender_id, slots, latest_message: what the gateway reads of a tracker
-    repeated: bool = False  # the message id was answered before: these are the first answer's replies
 
 
 class Engine:
@@ -45,16 +37,17 @@ class Engine:
     async def turn(
         self, sender_id: str, text: str, metadata: dict[str, Any], message_id: str | None = None
     ) -> Turn:
-        """One message through the gateway's channel (bot/channel.py): replies and state in one answer."""
+        """One message through the gateway's channel (bot/channel.py): replies and state in one answer.
+
+        Every message leaves with an id (the client's, or a new one), so a retry anywhere behind this point
+        (nginx passing it to the other Rasa replica) can only answer it again, never run it twice."""
+        message_id = message_id or uuid.uuid4().hex
         body = {"sender": sender_id, "message": text, "metadata": metadata, "message_id": message_id}
         answer = await self._request(
             "POST", "/webhooks/gateway/webhook", json=body, headers=self._channel_auth
         )
         tracker = {key: answer.get(key) for key in ("sender_id", "slots", "latest_message")}
         return Turn(answer.get("messages") or [], tracker, bool(answer.get("repeated")))
-
-    async def send(self, sender_id: str, text: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
-        return (await self.turn(sender_id, text, metadata)).messages
 
     async def tracker(self, sender_id: str) -> dict[str, Any]:
         return await self._request(

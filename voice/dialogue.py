@@ -7,17 +7,29 @@ over HTTP: gateway/recordings.py).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 # A conversation id: the sender id of /api/chat, the hotline and the app stream alike.
 SENDER_ID_PATTERN = r"^[A-Za-z0-9_.:@-]{1,64}$"
 
 
-class Dialogue(Protocol):
-    """The assistant's side of a conversation (Rasa's REST channel and tracker)."""
+@dataclass(frozen=True)
+class Turn:
+    """The replies to one message and the conversation's state right after it (one round trip)."""
 
-    async def send(self, sender_id: str, text: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
-        """One user message; the replies as Rasa's REST channel gives them ({"text", "buttons", "custom"})."""
+    messages: list[dict[str, Any]]  # as Rasa's output channel gives them ({"text", "buttons", "custom"})
+    tracker: dict[str, Any]  # {"sender_id", "slots": {...}, "latest_message": {...}}
+    repeated: bool = False  # the message id was answered before: these are the first answer's replies
+
+
+class Dialogue(Protocol):
+    """The assistant's side of a conversation."""
+
+    async def turn(
+        self, sender_id: str, text: str, metadata: dict[str, Any], message_id: str | None = None
+    ) -> Turn:
+        """One user message. The same `message_id` again answers the first answer again and runs nothing."""
         ...
 
     async def tracker(self, sender_id: str) -> dict[str, Any]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import uuid
 
 from fastapi import APIRouter
 
@@ -27,9 +26,7 @@ def router(gateway: Gateway) -> APIRouter:
         await limits.check_sender(body.sender_id)  # first: a flood of invalid messages counts too
         text = checked_text(body.text, settings.max_text_chars)
         metadata = {"channel": body.channel or "app"}
-        # Every message gets an id before it leaves (the client's, or a new one), so a retry anywhere behind
-        # this point can only ever answer it again, never run it twice (bot/channel.py).
-        turn = await engine.turn(body.sender_id, text, metadata, body.message_id or uuid.uuid4().hex)
+        turn = await engine.turn(body.sender_id, text, metadata, body.message_id)
         return chat_response(body.sender_id, turn.messages, turn.tracker)
 
     @api.get("/api/chat/{sender_id}/state", response_model=ChatResponse, responses=ERRORS)

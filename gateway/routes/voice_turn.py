@@ -11,7 +11,7 @@ from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.responses import JSONResponse
 
 from gateway.answers import chat_response
-from gateway.schemas import Channel, ErrorResponse, VoiceMessage, VoiceTurnResponse
+from gateway.schemas import MESSAGE_ID_PATTERN, Channel, ErrorResponse, VoiceMessage, VoiceTurnResponse
 from gateway.services import Gateway
 from privacy.logs import digits_logger
 from voice.audio import AudioError, decode_audio
@@ -55,6 +55,9 @@ def router(gateway: Gateway) -> APIRouter:
         sender_id: str = Form(..., regex=SENDER_ID_PATTERN, description="the same id as for /api/chat"),
         audio: UploadFile = File(..., description="one utterance: wav, mp3, ogg or webm, up to 30 s"),
         channel: Channel | None = Form(None),
+        message_id: str | None = Form(
+            None, regex=MESSAGE_ID_PATTERN, description="as for /api/chat: sent again, the first answer again"
+        ),
     ) -> VoiceTurnResponse | JSONResponse:
         await gateway.limits.check_sender(sender_id)  # before the audio is read or recognised
         limit = max_upload_bytes()
@@ -67,7 +70,9 @@ def router(gateway: Gateway) -> APIRouter:
             log.info("voice turn %s: bad audio (%s)", sender_id, error.code)
             return audio_error(error)
         turn = await gateway.voice.turn()
-        outcome = await turn.hear(sender_id, pcm, channel=channel or "app", encoded=data)
+        outcome = await turn.hear(
+            sender_id, pcm, channel=channel or "app", encoded=data, message_id=message_id
+        )
         spoken = [s for s in await turn.speak_all(outcome) if shown(s.message)]
         chat = chat_response(sender_id, outcome.replies, outcome.tracker)
         transcript = outcome.transcript

