@@ -13,6 +13,7 @@ The e2e/chaos tests use `running_cluster` with a port offset, so they never coll
 from __future__ import annotations
 
 import base64
+import json
 import os
 import secrets
 import shutil
@@ -210,6 +211,34 @@ class Cluster:
                 )
         return "\n".join(blocks)
 
+    LIVENESS = {
+        "backend": ("/livez", 30),
+        "actions": ("/health", 30),
+        "rasa": ("/", 180),
+        "gateway": ("/livez", 60),
+    }
+
+    def watchdog(self) -> str:
+        """The program restarting a replica whose liveness endpoint stops answering (scripts/watchdog.py)."""
+        replicas = [
+            {
+                "program": f"{service}-{index}",
+                "url": f"http://127.0.0.1:{self.ports.replica(service, index)}{self.LIVENESS[service][0]}",
+                "grace_s": self.LIVENESS[service][1],
+            }
+            for service in SERVICES
+            for index in range(1, self.replicas + 1)
+        ]
+        listing = self.directory / "watchdog.json"
+        listing.write_text(json.dumps(replicas))
+        return (
+            "[program:watchdog]\n"
+            f"command={PYTHON} -m scripts.watchdog {listing} {self.directory / 'supervisord.conf'}\n"
+            f'directory={ROOT}\nenvironment=PYTHONPATH="{ROOT}"\n'
+            "autostart=true\nautorestart=true\n"
+            f"stdout_logfile={self.log}/watchdog.log\nredirect_stderr=true\n"
+        )
+
     def upstream(self, service: str) -> str:
         return "\n".join(
             f"        server 127.0.0.1:{self.ports.replica(service, i)} max_fails=1 fail_timeout=2s;"
@@ -218,7 +247,7 @@ class Cluster:
 
     def write_configs(self) -> None:
         (self.directory / "supervisord.conf").write_text(
-            self.render("supervisord.conf", programs=self.programs())
+            self.render("supervisord.conf", programs=self.programs() + "\n" + self.watchdog())
         )
         servers = {f"{s}_servers": self.upstream(s) for s in SERVICES}
         ports = {f"{s}_port": str(getattr(self.ports, s)) for s in SERVICES}

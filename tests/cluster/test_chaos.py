@@ -7,8 +7,10 @@ import asyncio
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -137,5 +139,16 @@ def test_no_raw_personal_data_in_any_store(cluster: Cluster, report: Report) -> 
 def test_every_replica_is_back(cluster: Cluster, report: Report) -> None:
     status = cluster.supervisorctl("status")
     lines = [line for line in status.splitlines() if line.strip()]
-    assert len(lines) == 4 * cluster.replicas and all(" RUNNING " in line for line in lines), status
+    assert len(lines) == 4 * cluster.replicas + 1 and all(" RUNNING " in line for line in lines), status
     assert Path(cluster.directory / "run" / "nginx.pid").exists()
+
+
+def test_a_hung_replica_is_restarted_by_the_watchdog(cluster: Cluster, report: Report) -> None:
+    """A replica that stops answering without exiting (SIGSTOP): the supervisor sees it running, the watchdog
+    sees its liveness endpoint silent and has it restarted."""
+    hung = cluster.pid_of("actions-1")
+    os.kill(hung, signal.SIGSTOP)
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline and cluster.pid_of("actions-1") in (hung, 0):
+        time.sleep(2)
+    assert cluster.pid_of("actions-1") not in (hung, 0), (cluster.log / "watchdog.log").read_text()
