@@ -1,28 +1,56 @@
-"""Rasa's Redis lock store, riding out a Redis restart: a lock command that meets no Redis is tried again for
-a few seconds instead of failing the user's turn with a 500 (which the client would have to send again).
-Rasa calls the lock store synchronously, so this replica waits with it; only while Redis is down."""
+"""The conversation lock for a cluster: two Rasa replicas never run one conversation's turns at once.
+
+Rasa's RedisLockStore keeps a queue of tickets in one Redis key and changes it by read-modify-write from
+each replica (issue a ticket, remove expired ones, finish serving, delete when nobody waits). Those steps
+are not atomic, so under load two replicas can both believe they are being served: the chaos run caught a
+retried message applied twice that way. This store keeps Rasa's interface (`async with store.lock(id)`)
+and takes the lock with one atomic Redis command instead:
+
+- acquire: `SET key token NX PX lifetime`, polled with a short backoff while another replica holds it;
+- hold: while the turn runs, a task on the same event loop extends the expiry (only if the token is still
+  ours), so a slow turn keeps its lock, while a replica that dies or hangs stops extending and its lock
+  expires after `lifetime`;
+- release: delete the key only if it still holds our token (a Lua compare-and-delete).
+
+Waiters are served in no fixed order, unlike Rasa's tickets; one conversation's messages arrive one at a
+time from the gateway, so the order only matters for a retry, which the channel answers from the tracker.
+Every Redis command rides out a Redis restart (about a second here) instead of failing the user's turn.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import AsyncGenerator, Callable
 from typing import Any, TypeVar
 
 from rasa.core.lock import TicketLock
-from rasa.core.lock_store import RedisLockStore
+from rasa.core.lock_store import LOCK_LIFETIME, LockError, RedisLockStore
 from rasa.utils.endpoints import EndpointConfig
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-PATIENCE_S = 5.0  # a Redis restart takes about a second here
+PATIENCE_S = 5.0  # how long a command waits for Redis to come back
+FIRST_POLL_S, LAST_POLL_S = 0.01, 0.1
+
+# Extend or delete the key only while it still holds this holder's token.
+EXTEND = (
+    "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end "
+    "return 0"
+)
+RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
 
 
-class ReconnectingRedisLockStore(RedisLockStore):
+class ClusterLockStore(RedisLockStore):
     def __init__(self, endpoint_config: EndpointConfig, **_: Any) -> None:
         super().__init__(host=endpoint_config.url, **endpoint_config.kwargs)
+        self._extend = self.red.register_script(EXTEND)
+        self._release = self.red.register_script(RELEASE)
 
     def _patiently(self, command: Callable[[], T]) -> T:
         deadline, delay = time.monotonic() + PATIENCE_S, 0.05
@@ -36,11 +64,54 @@ class ReconnectingRedisLockStore(RedisLockStore):
                 time.sleep(delay)
                 delay = min(delay * 2, 1.0)
 
-    def get_lock(self, conversation_id: str) -> TicketLock | None:
-        return self._patiently(lambda: super(ReconnectingRedisLockStore, self).get_lock(conversation_id))
+    def _key(self, conversation_id: str) -> str:
+        return f"{self.key_prefix}{conversation_id}"
 
-    def save_lock(self, lock: TicketLock) -> None:
-        self._patiently(lambda: super(ReconnectingRedisLockStore, self).save_lock(lock))
+    def try_acquire(self, conversation_id: str, token: str, lifetime_ms: int) -> bool:
+        key = self._key(conversation_id)
+        return bool(self._patiently(lambda: self.red.set(key, token, nx=True, px=lifetime_ms)))
 
-    def delete_lock(self, conversation_id: str) -> None:
-        self._patiently(lambda: super(ReconnectingRedisLockStore, self).delete_lock(conversation_id))
+    def extend(self, conversation_id: str, token: str, lifetime_ms: int) -> bool:
+        key = self._key(conversation_id)
+        return bool(self._patiently(lambda: self._extend(keys=[key], args=[token, lifetime_ms])))
+
+    def release(self, conversation_id: str, token: str) -> bool:
+        key = self._key(conversation_id)
+        return bool(self._patiently(lambda: self._release(keys=[key], args=[token])))
+
+    @contextlib.asynccontextmanager
+    async def lock(
+        self,
+        conversation_id: str,
+        lock_lifetime: float = LOCK_LIFETIME,
+        wait_time_in_seconds: float = 1,
+    ) -> AsyncGenerator[TicketLock, None]:
+        """Hold the conversation's lock for the block; wait for it at most `lock_lifetime` seconds (as long as
+        a dead holder's lock can last), then raise Rasa's LockError."""
+        token, lifetime_ms = uuid.uuid4().hex, int(lock_lifetime * 1000)
+        deadline, poll = time.monotonic() + lock_lifetime, FIRST_POLL_S
+        while not self.try_acquire(conversation_id, token, lifetime_ms):
+            if time.monotonic() > deadline:
+                raise LockError(f"Could not acquire lock for conversation_id '{conversation_id}'.")
+            await asyncio.sleep(poll)
+            poll = min(poll * 2, LAST_POLL_S)
+        keeper = asyncio.create_task(self._keep(conversation_id, token, lifetime_ms))
+        try:
+            yield TicketLock(conversation_id)
+        finally:
+            keeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await keeper
+            if not self.release(conversation_id, token):
+                log.warning("the lock of %s had expired before its turn ended", conversation_id)
+
+    async def _keep(self, conversation_id: str, token: str, lifetime_ms: int) -> None:
+        while True:
+            await asyncio.sleep(lifetime_ms / 3000)
+            if not self.extend(conversation_id, token, lifetime_ms):
+                log.warning("lost the lock of %s while its turn ran", conversation_id)
+                return
+
+    # Rasa's ticket interface is not used by this store; refusing it keeps a caller from mixing the two.
+    def issue_ticket(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME) -> int:
+        raise NotImplementedError("ClusterLockStore locks with lock(); it issues no tickets")
