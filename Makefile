@@ -25,7 +25,7 @@ RASA_ENV := HOME=$(CURDIR)/var/home TMPDIR=$(CURDIR)/var/tmp RASA_TELEMETRY_ENAB
 	RASA_CACHE_DIRECTORY=$(CURDIR)/var/rasa-cache
 RASA := $(RASA_ENV) $(BIN)/rasa
 
-.PHONY: help run test venv model train lint format validate test-unit test-mms test-rasa test-e2e fuzz bench \
+.PHONY: help run test migrate venv model train lint format validate test-unit test-mms test-rasa test-e2e fuzz bench \
 	deploy-venv validate-deploy run-cluster test-cluster \
 	bench-voice eval-nlu clean whisper system-deps mms-venv speech browser-deps test-browser verify-audit
 
@@ -166,6 +166,11 @@ test: lint validate validate-deploy test-mms test-unit test-rasa test-e2e test-b
 
 # The audit trail's hash chain and the recordings it references, in the backend database the environment
 # configures (BACKEND_DATABASE_URL, RECORDINGS_DIR); names the first broken entry and exits 1.
+# The backend's Alembic migrations, once, against BACKEND_DATABASE_URL: the one-off step before replicas start
+# (they run with BACKEND_MIGRATE_ON_START=false; `make run` migrates at start, being a single process).
+migrate: $(VENV_STAMP)
+	$(RASA_ENV) $(BIN)/python -m backend.cli migrate
+
 verify-audit: $(VENV_STAMP)
 	$(RASA_ENV) $(BIN)/python -m backend.cli verify-audit
 

@@ -51,9 +51,13 @@ def build_app(token: str):  # noqa: ANN201 - a Sanic app
     return app
 
 
+# What a cluster must hand every action server replica (service/environment.py).
+CLUSTER_SECRETS = ("ACTIONS_TOKEN", "BACKEND_TOKEN")
+
+
 def main() -> int:
     try:
-        require_secrets(os.environ, ("ACTIONS_TOKEN", "BACKEND_TOKEN"), "actions")
+        require_secrets(os.environ, CLUSTER_SECRETS, "actions")
     except SettingError as exc:
         print(exc, file=sys.stderr)
         return 2

@@ -187,21 +187,43 @@ async def replica_ready(cluster: Cluster, service: str, index: int) -> bool:
         return False
 
 
+# Process names (as /proc/<pid>/stat gives them) of the shared engines, and what the report calls them.
+INFRASTRUCTURE = {"postgres": "postgresql", "redis-server": "redis", "nginx": "nginx"}
+
+
 def cpu_seconds(pid: int) -> float:
     """User and system CPU a process has used so far (/proc/<pid>/stat)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def infrastructure_cpu() -> dict[int, tuple[str, float]]:
+    """CPU so far of every PostgreSQL, Redis and nginx process (by pid: its name and seconds)."""
+    found: dict[int, tuple[str, float]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            name = stat.read_text().split("(", 1)[1].split(")", 1)[0]
+            if name in INFRASTRUCTURE:
+                found[int(stat.parent.name)] = (INFRASTRUCTURE[name], cpu_seconds(int(stat.parent.name)))
+        except (OSError, IndexError, ValueError):
+            continue  # the process ended meanwhile
+    return found
+
+
 async def measure_cpu(cluster: Cluster, report: Report, seconds: float) -> None:
-    """CPU per turn of each service over a quiet window (no replica killed yet): what sizing builds on."""
+    """CPU per turn of each service, and of PostgreSQL, Redis and nginx, over a quiet window (no replica
+    killed yet): what sizing builds on. A database process that ends within the window loses its share."""
     pids = {f"{s}-{i}": cluster.pid_of(f"{s}-{i}") for s in SERVICES for i in range(1, cluster.replicas + 1)}
     before, turns = {name: cpu_seconds(pid) for name, pid in pids.items()}, report.turns
+    infrastructure_before = infrastructure_cpu()
     await asyncio.sleep(seconds)
     done = max(report.turns - turns, 1)
     for service in SERVICES:
         used = sum(cpu_seconds(pids[n]) - before[n] for n in pids if n.startswith(f"{service}-"))
         report.cpu_ms_per_turn[service] = used * 1000 / done
+    for pid, (name, now) in infrastructure_cpu().items():
+        used = now - infrastructure_before.get(pid, (name, 0.0))[1]
+        report.cpu_ms_per_turn[name] = report.cpu_ms_per_turn.get(name, 0.0) + used * 1000 / done
     report.cpu_ms_per_turn["all"] = sum(report.cpu_ms_per_turn.values())
 
 
