@@ -7,9 +7,10 @@ retried message applied twice that way. This store keeps Rasa's interface (`asyn
 and takes the lock with one atomic Redis command instead:
 
 - acquire: `SET key token NX PX lifetime`, polled with a short backoff while another replica holds it;
-- hold: while the turn runs, a task on the same event loop extends the expiry (only if the token is still
-  ours), so a slow turn keeps its lock, while a replica that dies or hangs stops extending and its lock
-  expires after `lifetime`;
+- hold: the key lives CONVERSATION_LOCK_HOLD_S (10 s) at a time; while the turn runs, a task on the same
+  event loop extends it (only if the token is still ours), so a slow turn keeps its lock, while a replica
+  that dies or hangs stops extending and its conversation is free again within those 10 s (Rasa's 60 s
+  ticket lifetime would stall a user that long after every crash);
 - release: delete the key only if it still holds our token (a Lua compare-and-delete).
 
 Waiters are served in no fixed order, unlike Rasa's tickets; one conversation's messages arrive one at a
@@ -22,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import time
 import uuid
 from collections.abc import AsyncGenerator, Callable
@@ -37,6 +39,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 PATIENCE_S = 5.0  # how long a command waits for Redis to come back
 FIRST_POLL_S, LAST_POLL_S = 0.01, 0.1
+HOLD_S = float(os.environ.get("CONVERSATION_LOCK_HOLD_S", "10"))
 
 # Extend or delete the key only while it still holds this holder's token.
 EXTEND = (
@@ -86,9 +89,9 @@ class ClusterLockStore(RedisLockStore):
         lock_lifetime: float = LOCK_LIFETIME,
         wait_time_in_seconds: float = 1,
     ) -> AsyncGenerator[TicketLock, None]:
-        """Hold the conversation's lock for the block; wait for it at most `lock_lifetime` seconds (as long as
-        a dead holder's lock can last), then raise Rasa's LockError."""
-        token, lifetime_ms = uuid.uuid4().hex, int(lock_lifetime * 1000)
+        """Hold the conversation's lock for the block; wait for it at most `lock_lifetime` seconds (Rasa's
+        TICKET_LOCK_LIFETIME, 60 s), then raise Rasa's LockError."""
+        token, lifetime_ms = uuid.uuid4().hex, int(min(lock_lifetime, HOLD_S) * 1000)
         deadline, poll = time.monotonic() + lock_lifetime, FIRST_POLL_S
         while not self.try_acquire(conversation_id, token, lifetime_ms):
             if time.monotonic() > deadline:

@@ -134,3 +134,16 @@ def test_a_turn_during_a_redis_restart_waits_for_it(redis_server, tmp_path) -> N
         for again in restarted:
             again.terminate()
             again.wait(10)
+
+
+def test_a_crashed_replica_stalls_its_conversation_for_seconds_not_a_minute(redis_server) -> None:
+    """Rasa asks for 60 s locks; the key lives 10 s at a time (extended while the turn runs), so a replica
+    killed mid-turn frees its conversation within 10 s."""
+    url, _ = redis_server
+    store = store_at(url)
+
+    async def main() -> int:
+        async with store.lock("web-7", lock_lifetime=60):
+            return store.red.pttl("tweb-7")
+
+    assert 0 < asyncio.run(main()) <= 10_000
