@@ -67,19 +67,19 @@ class ClusterLockStore(RedisLockStore):
                 time.sleep(delay)
                 delay = min(delay * 2, 1.0)
 
-    def _key(self, conversation_id: str) -> str:
+    def key(self, conversation_id: str) -> str:
         return f"{self.key_prefix}{conversation_id}"
 
     def try_acquire(self, conversation_id: str, token: str, lifetime_ms: int) -> bool:
-        key = self._key(conversation_id)
+        key = self.key(conversation_id)
         return bool(self._patiently(lambda: self.red.set(key, token, nx=True, px=lifetime_ms)))
 
     def extend(self, conversation_id: str, token: str, lifetime_ms: int) -> bool:
-        key = self._key(conversation_id)
+        key = self.key(conversation_id)
         return bool(self._patiently(lambda: self._extend(keys=[key], args=[token, lifetime_ms])))
 
     def release(self, conversation_id: str, token: str) -> bool:
-        key = self._key(conversation_id)
+        key = self.key(conversation_id)
         return bool(self._patiently(lambda: self._release(keys=[key], args=[token])))
 
     @contextlib.asynccontextmanager

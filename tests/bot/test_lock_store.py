@@ -51,7 +51,7 @@ def test_four_replicas_never_run_one_conversation_at_once(redis_server) -> None:
     for thread in threads:
         thread.join(60)
     assert (state["most"], state["done"]) == (1, 40)
-    assert store_at(url).red.get("tweb-1") is None, "the last holder released the lock"
+    assert store_at(url).red.get(store_at(url).key("web-1")) is None, "the last holder released the lock"
 
 
 def test_a_slow_turn_keeps_its_lock_past_the_lifetime(redis_server) -> None:
@@ -144,6 +144,6 @@ def test_a_crashed_replica_stalls_its_conversation_for_seconds_not_a_minute(redi
 
     async def main() -> int:
         async with store.lock("web-7", lock_lifetime=60):
-            return store.red.pttl("tweb-7")
+            return store.red.pttl(store.key("web-7"))
 
     assert 0 < asyncio.run(main()) <= 10_000
