@@ -3,7 +3,8 @@
 It replaces Rasa's REST channel for three reasons:
 - only the gateway may call it: every request carries GATEWAY_CHANNEL_TOKEN (`Authorization: Bearer`,
   compared in constant time), so nobody on the network skips the gateway's validation and limits;
-- exactly-once turns: a message carries the client's `message_id`; the same id again (the client got no
+- exactly-once turns: a message carries an id (the gateway's digest of the client's `message_id`, stored
+  with the event unredacted: privacy/events.py); the same id again (the client got no
   answer, a replica died mid-turn, and it sent the message again) answers with the replies the first one
   produced, read from the conversation itself, and runs nothing. The check and the turn run under the
   conversation's lock (the Redis lock store in a cluster), so two replicas cannot both run it;

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import uuid
 from typing import Any
 
@@ -9,6 +11,16 @@ import httpx
 
 from gateway.settings import GatewaySettings
 from voice.dialogue import Turn
+
+
+def wire_message_id(key: bytes, sender_id: str, message_id: str | None) -> str:
+    """The id a message carries into the dialogue, where it is stored with the conversation: a keyed digest of
+    the client's id (which may be anything the pattern allows, a phone number too), the same on every
+    gateway replica, so a retry through another one is still recognised; a new random one when the client
+    sent none."""
+    if not message_id:
+        return uuid.uuid4().hex
+    return hmac.new(key, f"{sender_id}\n{message_id}".encode(), hashlib.sha256).hexdigest()[:32]
 
 
 class EngineUnavailable(Exception):
@@ -22,6 +34,7 @@ class Engine:
             base_url=settings.rasa_url, params=params, timeout=settings.engine_timeout_s
         )
         self._channel_auth = {"Authorization": f"Bearer {settings.channel_token}"}
+        self._id_key = settings.channel_token.encode()
 
     async def close(self) -> None:
         await self._http.aclose()
@@ -39,10 +52,15 @@ class Engine:
     ) -> Turn:
         """One message through the gateway's channel (bot/channel.py): replies and state in one answer.
 
-        Every message leaves with an id (the client's, or a new one), so a retry anywhere behind this point
-        (nginx passing it to the other Rasa replica) can only answer it again, never run it twice."""
-        message_id = message_id or uuid.uuid4().hex
-        body = {"sender": sender_id, "message": text, "metadata": metadata, "message_id": message_id}
+        Every message leaves with an id (derived from the client's, or a new one), so a retry anywhere
+        behind this point (nginx passing it to the other Rasa replica) can only answer it again, never run it
+        twice."""
+        body = {
+            "sender": sender_id,
+            "message": text,
+            "metadata": metadata,
+            "message_id": wire_message_id(self._id_key, sender_id, message_id),
+        }
         answer = await self._request(
             "POST", "/webhooks/gateway/webhook", json=body, headers=self._channel_auth
         )

@@ -70,7 +70,9 @@ def redact_value(value: Any, names: Iterable[str]) -> Any:
     if isinstance(value, str):
         return redact_text(value, names)
     if isinstance(value, dict):
-        return {key: redact_value(item, names) for key, item in value.items()}
+        return {
+            key: item if key in IDENTIFIER_KEYS else redact_value(item, names) for key, item in value.items()
+        }
     if isinstance(value, list):
         return [redact_value(item, names) for item in value]
     return value
@@ -79,6 +81,10 @@ def redact_value(value: Any, names: Iterable[str]) -> Any:
 # Event fields that are structure, not content: never rewritten (a timestamp or an intent name is no number
 # or name, and rewriting an event's type would corrupt it).
 STRUCTURE_KEYS = {"event", "timestamp", "name", "policy", "confidence", "intent_name", "input_channel"}
+# Structure wherever it occurs (the user event and its parse data both carry it): a message id is the
+# gateway's keyed digest (gateway/engine.py), never what the user said, and it must come back exactly as
+# it went in, or a repeated message would no longer be recognised and would run twice.
+IDENTIFIER_KEYS = {"message_id"}
 
 
 def redact_events(
@@ -109,7 +115,8 @@ def _redact_event(
             return {**event, "value": None}
         return {**event, "value": SEALED_PREFIX + seal(json.dumps(event["value"], ensure_ascii=False))}
     return {
-        key: value if key in STRUCTURE_KEYS else redact_value(value, names) for key, value in event.items()
+        key: value if key in STRUCTURE_KEYS | IDENTIFIER_KEYS else redact_value(value, names)
+        for key, value in event.items()
     }
 
 

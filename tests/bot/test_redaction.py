@@ -14,6 +14,7 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUtt
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
+from bot.channel import replies_to
 from bot.tracker_store import RedactingSQLTrackerStore
 from privacy.events import redact_events, redact_text
 
@@ -100,6 +101,9 @@ def test_a_sealed_value_that_cannot_be_opened_is_empty_not_an_error() -> None:
     assert unseal_events(events, {"id_number"}, broken)[0]["value"] is None
 
 
+MESSAGE_ID = "85ef123456eb4377a60021ea1b1d8b4b"
+
+
 def test_the_sql_store_writes_redacted_rows_and_reads_them_back(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("BACKEND_DATA_KEY", "A" * 43 + "=")
     db = tmp_path / "tracker.db"
@@ -115,7 +119,10 @@ def test_the_sql_store_writes_redacted_rows_and_reads_them_back(tmp_path: Path, 
         tracker.update(SlotSet("id_number", ID_NUMBER))
         tracker.update(BotUttered("好的"))
         await store.save(tracker)
-        tracker.update(UserUttered("验证码 3 9 2 7 0 1", {"name": "inform", "confidence": 0.9}))
+        # a message id is structure: a digest whose digits must come back as they went in
+        tracker.update(
+            UserUttered("验证码 3 9 2 7 0 1", {"name": "inform", "confidence": 0.9}, message_id=MESSAGE_ID)
+        )
         await store.save(tracker)  # only the new events are written
         return await store.retrieve("user-1")
 
@@ -133,3 +140,5 @@ def test_the_sql_store_writes_redacted_rows_and_reads_them_back(tmp_path: Path, 
     )
     texts = [e.text for e in restored.events if isinstance(e, UserUttered)]
     assert texts == ["手机«digits:11»,卡号«digits:19»", "验证码 «digits:6»"]
+    assert replies_to(restored, MESSAGE_ID) == [], "a repeat of that message is recognised"
+    assert rows[4]["message_id"] == MESSAGE_ID == rows[4]["parse_data"]["message_id"]
