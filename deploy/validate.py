@@ -10,7 +10,15 @@
 2. compose.yml: parsed; every service has an image or a build, a pinned image, a healthcheck, the intended
    replicas and dependencies (with their conditions), only nginx publishes a port, every ${VAR} is in
    env.example, mounted files exist.
-3. Dockerfiles: multi-stage (a builder venv, a runtime stage), pinned base images (Python 3.10 slim
+3. The runtime's environment, read from its source without importing it (it needs Rasa): the module-level
+   CLUSTER_SECRETS of bot/server.py, gateway/settings.py, actions/server.py and backend/config.py (ast), the
+   ${VAR}s of bot/endpoints.cluster.yml, backend/cli.py's COMMANDS. Every Kubernetes container and Compose
+   service running a service (and the backend.cli Job/CronJobs/migrate, which read the backend's settings)
+   gets each of its secrets from the Secret / deploy/.env (env, valueFrom or envFrom), CLUSTER_MODE "true",
+   the listen address 0.0.0.0 and the port; a token shared by two services comes from one place at both ends;
+   `python -m` names a module that runs (and a backend.cli command that exists); no variable is set that
+   nothing in the runtime reads.
+4. Dockerfiles: multi-stage (a builder venv, a runtime stage), pinned base images (Python 3.10 slim
    bookworm; 3.11 for MMS), a numeric non-root USER (10001), a HEALTHCHECK and EXPOSE on the service's port,
    the interface's command, ARG/ENV for the Rasa model, Whisper and espeak-ng in the gateway, CPU torch for
    MMS, COPY sources that exist, no secret in ENV; the .dockerignore files; shell scripts parse (sh -n).
@@ -23,6 +31,8 @@ Usage: python deploy/validate.py [--deploy-dir DIR] [--repo-root DIR] [--kuberne
 from __future__ import annotations
 
 import argparse
+import ast
+import functools
 import json
 import os
 import re
@@ -125,6 +135,8 @@ DOCKERFILE_PYTHON = {"gateway": "3.10", "rasa": "3.10", "actions": "3.10", "back
 SECRET_NAME = re.compile(r"(TOKEN|SECRET|PASSWORD|_KEY)$")
 VAR_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([^}]*))?\}")
 K8S_VAR_REF = re.compile(r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)")
+# libyaml's safe loader when PyYAML has it (the same documents, several times faster), else PyYAML's own.
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass
@@ -144,7 +156,8 @@ class Report:
 
 def load_yaml_documents(path: Path, report: Report) -> list[dict[str, Any]]:
     try:
-        documents = [doc for doc in yaml.safe_load_all(path.read_text()) if doc is not None]
+        loaded = yaml.load_all(path.read_text(), Loader=SAFE_LOADER)
+        documents = [doc for doc in loaded if doc is not None]
     except yaml.YAMLError as error:
         report.bad(str(path), f"not valid YAML: {error}")
         return []
@@ -275,6 +288,16 @@ def check_pod(where: str, template: dict[str, Any], keys: dict[str, set[str]], r
             elif quantity(limit) < quantity(request):
                 report.bad(cwhere, f"{resource} limit {limit} is below its request {request}")
         defined: set[str] = set()
+        for source in container.get("envFrom", []):
+            for ref_kind, store in (("configMapRef", CONFIGMAP), ("secretRef", SECRET)):
+                ref = source.get(ref_kind)
+                if ref is None:
+                    continue
+                if ref.get("name") != store:
+                    report.bad(cwhere, f"envFrom {ref_kind} must name {store}")
+                else:  # every key becomes a variable
+                    keys[f"used:{store}"] |= keys[store]
+                    defined |= {source.get("prefix", "") + key for key in keys[store]}
         for env in container.get("env", []):
             source = env.get("valueFrom", {})
             for ref_kind, store in (("configMapKeyRef", CONFIGMAP), ("secretKeyRef", SECRET)):
@@ -856,6 +879,458 @@ def check_docker(repo_root: Path, deploy_dir: Path, report: Report) -> None:
     )
 
 
+# ---------------------------------------------------------------------------- the runtime's environment
+
+# Each service's module-level CLUSTER_SECRETS: what it refuses to start without under CLUSTER_MODE=true
+# (service/environment.py). Read from the source with ast, never imported (the runtime needs Rasa).
+CLUSTER_SECRETS_SOURCES = {
+    "rasa": "bot/server.py",
+    "gateway": "gateway/settings.py",
+    "actions": "actions/server.py",
+    "backend": "backend/config.py",
+}
+# Rasa fills every ${VAR} of its endpoints file from the environment and stops at start on a missing one.
+RASA_ENDPOINTS = "bot/endpoints.cluster.yml"
+# `python -m backend.cli <command>` (the migration Job, the CronJobs): its COMMANDS dict names the commands.
+BACKEND_CLI = "backend/cli.py"
+# Where the runtime reads its environment: the code inside the images (a variable nothing there names is
+# set for nothing). Python string constants that are exactly a name, f-strings making one (MMS_TTS_{…}_DIR),
+# pydantic BaseSettings fields, and ${VAR}/$VAR in YAML and shell files.
+RUNTIME_DIRS = (
+    "actions",
+    "backend",
+    "bot",
+    "dialects",
+    "gateway",
+    "languages",
+    "privacy",
+    "service",
+    "voice",
+)
+RUNTIME_IMAGE_HELPERS = "deploy/docker"
+THIRD_PARTY_READERS = {"PGSSLMODE": "libpq, under Rasa's SQL tracker store and event broker"}
+PROVIDERS = ("SMS_PROVIDER", "ID_CHECK_PROVIDER", "LIVENESS_PROVIDER", "BANK_PROVIDER")
+# What a container needs beside its secrets, and the value it must have (None: any). The runtime's defaults
+# are a single machine's: 127.0.0.1 for listening and for the other services, migrations at start.
+SETTINGS: dict[str, dict[str, str | None]] = {
+    "rasa": {"SANDBOX_MODE": None},
+    "gateway": {
+        "GATEWAY_HOST": "0.0.0.0",
+        "PORT": str(PORTS["gateway"]),
+        "RASA_URL": None,
+        "ACTIONS_URL": None,
+        "BACKEND_URL": None,
+        "SANDBOX_MODE": None,
+    },
+    "actions": {"ACTIONS_HOST": "0.0.0.0", "ACTIONS_PORT": str(PORTS["actions"]), "BACKEND_URL": None},
+    "backend": {
+        "BACKEND_HOST": "0.0.0.0",
+        "BACKEND_PORT": str(PORTS["backend"]),
+        "BACKEND_DATABASE_URL": None,
+        "BACKEND_MIGRATE_ON_START": "false",
+        "RECORDINGS_DIR": None,
+        "SANDBOX_MODE": None,
+        **dict.fromkeys(PROVIDERS),
+    },
+    "mms": {"MMS_HOST": "0.0.0.0", "MMS_PORT": str(PORTS["mms"])},
+    # backend.cli reads the backend's settings (Settings.from_env), so it needs the backend's secrets too.
+    "backend.cli migrate": {"BACKEND_DATABASE_URL": None, "SANDBOX_MODE": None},
+    "backend.cli verify-audit": {"BACKEND_DATABASE_URL": None, "RECORDINGS_DIR": None, "SANDBOX_MODE": None},
+    # purge builds the backend's whole service context: providers included.
+    "backend.cli purge": {
+        "BACKEND_DATABASE_URL": None,
+        "RECORDINGS_DIR": None,
+        "SANDBOX_MODE": None,
+        **dict.fromkeys(PROVIDERS),
+    },
+}
+# The same secret or setting at every end: wherever these are set (within Kubernetes, within Compose), they
+# must come from the same place. BACKEND_TOKEN differs per caller: it must be the caller's entry of the
+# backend's BACKEND_TOKENS ("actions:<token>,gateway:<token>").
+SHARED = (
+    "CLUSTER_MODE",
+    "SANDBOX_MODE",
+    "RASA_TOKEN",
+    "GATEWAY_CHANNEL_TOKEN",
+    "ACTIONS_TOKEN",
+    "BACKEND_DATA_KEY",
+    "BACKEND_TOKENS",
+    "ADMIN_TOKENS",
+    "BACKEND_DATABASE_URL",
+    "RECORDINGS_DIR",
+)
+BACKEND_CALLERS = ("actions", "gateway")
+NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
+
+
+@dataclass
+class Runtime:
+    """What the runtime's source says it needs, read without importing it."""
+
+    secrets: dict[str, tuple[str, ...]]  # component -> CLUSTER_SECRETS
+    endpoints: tuple[str, ...]  # the ${VAR}s of bot/endpoints.cluster.yml
+    cli_commands: frozenset[str]
+    reads: frozenset[str]  # every variable name the runtime's code names
+    read_patterns: tuple[str, ...]  # names the code builds (f"MMS_TTS_{code}_DIR"), as regular expressions
+    problems: tuple[str, ...]
+
+
+def module_assignment(tree: ast.Module, name: str) -> ast.expr | None:
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(target, ast.Name) and target.id == name for target in node.targets
+        ):
+            return node.value
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.target.id == name:
+            return node.value
+    return None
+
+
+def name_pattern(node: ast.JoinedStr) -> str | None:
+    """f"MMS_TTS_{code.upper()}_DIR" -> MMS_TTS_[A-Z0-9_]+_DIR; None for an f-string that makes no name."""
+    parts = []
+    for value in node.values:
+        if isinstance(value, ast.Constant) and isinstance(value.value, str):
+            if not re.fullmatch(r"[A-Z0-9_]+", value.value):
+                return None
+            parts.append(re.escape(value.value))
+        else:
+            parts.append("[A-Z0-9_]+")
+    fixed = [v for v in node.values if isinstance(v, ast.Constant)]
+    if not fixed or not isinstance(node.values[0], ast.Constant) or sum(len(v.value) for v in fixed) < 6:
+        return None
+    return "".join(parts)
+
+
+def names_in_python(tree: ast.Module) -> tuple[set[str], set[str]]:
+    names = {
+        node.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and NAME.match(node.value)
+    }
+    patterns = {p for node in ast.walk(tree) if isinstance(node, ast.JoinedStr) and (p := name_pattern(node))}
+    for node in ast.walk(tree):  # pydantic BaseSettings: each field is read from its upper-cased name
+        if isinstance(node, ast.ClassDef) and any(
+            (isinstance(b, ast.Name) and b.id == "BaseSettings")
+            or (isinstance(b, ast.Attribute) and b.attr == "BaseSettings")
+            for b in node.bases
+        ):
+            names |= {
+                item.target.id.upper()
+                for item in node.body
+                if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name)
+            }
+    return names, patterns
+
+
+@functools.lru_cache(maxsize=4)
+def read_runtime(repo_root: Path) -> Runtime:
+    problems: list[str] = []
+    secrets: dict[str, tuple[str, ...]] = {}
+    for component, relative in CLUSTER_SECRETS_SOURCES.items():
+        path = repo_root / relative
+        try:
+            value = module_assignment(ast.parse(path.read_text(), str(path)), "CLUSTER_SECRETS")
+            names = ast.literal_eval(value) if value is not None else None
+        except (OSError, SyntaxError, ValueError) as error:
+            problems.append(f"{relative}: cannot read CLUSTER_SECRETS ({error})")
+            continue
+        if not isinstance(names, tuple) or not all(isinstance(n, str) and NAME.match(n) for n in names):
+            problems.append(f"{relative}: no module-level CLUSTER_SECRETS tuple of variable names")
+            continue
+        secrets[component] = names
+    endpoints: tuple[str, ...] = ()
+    try:
+        document = yaml.load((repo_root / RASA_ENDPOINTS).read_text(), Loader=SAFE_LOADER)
+        found = (match for text in walk_strings(document) for match in VAR_REF.findall(text))
+        endpoints = tuple(dict.fromkeys(var for var, _, _ in found))
+    except (OSError, yaml.YAMLError) as error:
+        problems.append(f"{RASA_ENDPOINTS}: cannot read it ({error})")
+    if not endpoints:
+        problems.append(
+            f"{RASA_ENDPOINTS}: no ${{VAR}} found (the cluster's Rasa reads its stores from them)"
+        )
+    commands: frozenset[str] = frozenset()
+    try:
+        value = module_assignment(ast.parse((repo_root / BACKEND_CLI).read_text()), "COMMANDS")
+        if isinstance(value, ast.Dict):
+            commands = frozenset(
+                k.value for k in value.keys if isinstance(k, ast.Constant) and isinstance(k.value, str)
+            )
+    except (OSError, SyntaxError) as error:
+        problems.append(f"{BACKEND_CLI}: cannot read COMMANDS ({error})")
+    if not commands:
+        problems.append(f"{BACKEND_CLI}: no module-level COMMANDS dict")
+    reads: set[str] = set()
+    patterns: set[str] = set()
+    files = [path for d in RUNTIME_DIRS for path in sorted((repo_root / d).rglob("*"))]
+    files += sorted((repo_root / RUNTIME_IMAGE_HELPERS).glob("*"))
+    for path in files:
+        if "node_modules" in path.parts or not path.is_file():
+            continue
+        if path.suffix == ".py":
+            try:
+                names, built = names_in_python(ast.parse(path.read_text(), str(path)))
+                reads |= names
+                patterns |= built
+            except (SyntaxError, UnicodeDecodeError, ValueError) as error:
+                problems.append(f"{path.relative_to(repo_root)}: cannot parse ({error})")
+        elif path.suffix in (".yml", ".yaml", ".sh"):
+            text = path.read_text(errors="replace")
+            reads |= set(re.findall(r"\$\{?([A-Z][A-Z0-9_]*)", text))
+    return Runtime(secrets, endpoints, commands, frozenset(reads), tuple(sorted(patterns)), tuple(problems))
+
+
+def runtime_reads(runtime: Runtime, var: str) -> bool:
+    return var in runtime.reads or any(re.fullmatch(p, var) for p in runtime.read_patterns)
+
+
+@dataclass
+class Unit:
+    """One container (Kubernetes) or service (Compose) running our code, with its environment resolved:
+    "<secret KEY>" for a Secret's key, a ConfigMap's value, ${VAR} for what Compose takes from .env."""
+
+    where: str
+    role: str  # a component (rasa, gateway, actions, backend, mms) or the command: backend.cli migrate
+    command: list[str]
+    env: dict[str, str]
+    may_be_empty: set[str] = field(default_factory=set)  # Compose: ${VAR}/${VAR:-} with an empty default
+    internal: set[str] = field(default_factory=set)  # Kubernetes: named only to build others, $(VAR)
+    imported: set[str] = field(default_factory=set)  # Kubernetes: every key of an envFrom, read or not
+    mounts: set[str] = field(default_factory=set)
+
+
+def command_role(command: list[str]) -> str | None:
+    if command[:2] != ["python", "-m"] or len(command) < 3:
+        return None
+    return " ".join(command[2:])
+
+
+def secrets_component(role: str) -> str | None:
+    """The component whose CLUSTER_SECRETS a role needs: its own, or the package its command runs."""
+    if role in CLUSTER_SECRETS_SOURCES:
+        return role
+    package = role.split(".", 1)[0].split(" ", 1)[0]
+    return package if package in CLUSTER_SECRETS_SOURCES else None
+
+
+def k8s_units(k8s_dir: Path) -> list[Unit]:
+    manifests = read_manifests(k8s_dir, Report())  # problems of their own are reported by check_kubernetes
+    configmap: dict[str, str] = {}
+    secret_keys: set[str] = set()
+    for _, obj in manifests.objects:
+        if obj.get("kind") == "ConfigMap" and obj.get("metadata", {}).get("name") == CONFIGMAP:
+            configmap |= {k: str(v) for k, v in (obj.get("data") or {}).items()}
+        if obj.get("kind") == "Secret" and obj.get("metadata", {}).get("name") == SECRET:
+            secret_keys |= set(obj.get("stringData") or {}) | set(obj.get("data") or {})
+    units = []
+    for path, obj in manifests.objects:
+        component = None
+        if obj.get("kind") == "Deployment":
+            labels = obj.get("spec", {}).get("template", {}).get("metadata", {}).get("labels", {})
+            component = K8S_COMPONENTS.get(labels.get("app.kubernetes.io/name", ""))
+        for template in pod_templates(obj):
+            containers = template.get("spec", {}).get("containers", [])
+            for index, container in enumerate(containers):
+                command = [str(part) for part in container.get("command", [])]
+                role = component if component and index == 0 else command_role(command)
+                if role is None:
+                    continue
+                env: dict[str, str] = {}
+                for source in container.get("envFrom", []):
+                    prefix = source.get("prefix", "")
+                    if source.get("configMapRef", {}).get("name") == CONFIGMAP:
+                        env |= {prefix + key: value for key, value in configmap.items()}
+                    elif source.get("secretRef", {}).get("name") == SECRET:
+                        env |= {prefix + key: f"<secret {key}>" for key in secret_keys}
+                imported = set(env)
+                internal: set[str] = set()
+                for item in container.get("env", []):
+                    ref = item.get("valueFrom") or {}
+                    if "secretKeyRef" in ref:
+                        value = f"<secret {ref['secretKeyRef'].get('key')}>"
+                    elif "configMapKeyRef" in ref:
+                        value = configmap.get(ref["configMapKeyRef"].get("key", ""), "")
+                    elif ref:
+                        value = f"<{next(iter(ref))}>"
+                    else:
+                        raw = str(item.get("value", ""))
+                        internal |= set(K8S_VAR_REF.findall(raw))
+                        value = K8S_VAR_REF.sub(lambda m, env=env: env.get(m.group(1), m.group(0)), raw)
+                    env[str(item.get("name", ""))] = value
+                    imported.discard(str(item.get("name", "")))
+                for arg in container.get("args", []) + container.get("command", []):
+                    internal |= set(K8S_VAR_REF.findall(str(arg)))
+                mounts = {str(m.get("mountPath", "")) for m in container.get("volumeMounts", [])}
+                where = f"{path.name} {name_of(obj)} container {container.get('name')}"
+                units.append(Unit(where, role, command, env, set(), internal, imported, mounts))
+    return units
+
+
+def compose_units(deploy_dir: Path) -> list[Unit]:
+    documents = (
+        load_yaml_documents(deploy_dir / "compose.yml", Report())
+        if (deploy_dir / "compose.yml").is_file()
+        else []
+    )
+    services = documents[0].get("services", {}) if len(documents) == 1 else {}
+    units = []
+    for name, service in services.items():
+        if name not in COMPOSE_DOCKERFILES or not isinstance(service, dict):
+            continue
+        raw_command = service.get("command") or []
+        command = raw_command.split() if isinstance(raw_command, str) else [str(part) for part in raw_command]
+        role = name if name in SETTINGS else command_role(command)
+        if role is None:
+            continue
+        environment = service.get("environment") or {}
+        if isinstance(environment, list):
+            environment = dict(str(item).partition("=")[::2] for item in environment)
+        env, may_be_empty = {}, set()
+        for key, raw in environment.items():
+            text = "" if raw is None else str(raw).lower() if isinstance(raw, bool) else str(raw)
+            env[str(key)] = VAR_REF.sub(lambda m: f"${{{m.group(1)}}}", text)
+            if not compose_value_is_set(text):
+                may_be_empty.add(str(key))
+        mounts = {
+            str(v.get("target")) if isinstance(v, dict) else resolve_default(str(v)).split(":")[1]
+            for v in service.get("volumes", [])
+            if isinstance(v, dict) or ":" in resolve_default(str(v))
+        }
+        units.append(Unit(f"compose.yml {name}", role, command, env, may_be_empty, mounts=mounts))
+    return units
+
+
+def compose_value_is_set(text: str) -> bool:
+    """False when Compose could hand the service an empty value (${VAR} unset, ${VAR:-} and the like)."""
+
+    def replace(match: re.Match[str]) -> str:
+        operator, default = match.group(2), match.group(3)
+        if operator == ":?":
+            return "x"  # unset or empty stops Compose
+        return default if operator in (":-", "-") else ""
+
+    return bool(VAR_REF.sub(replace, text))
+
+
+def module_problem(repo_root: Path, command: list[str], runtime: Runtime) -> str | None:
+    """`python -m module args`: the module must exist and run as a program; backend.cli's command must be one
+    of its COMMANDS."""
+    if command[:2] != ["python", "-m"] or len(command) < 3:
+        return None
+    module, args = command[2], command[3:]
+    base = repo_root / module.replace(".", "/")
+    if (base / "__main__.py").is_file():
+        pass
+    elif not base.with_suffix(".py").is_file():
+        return f"python -m {module}: there is no {module.replace('.', '/')}.py or package with __main__.py"
+    elif not re.search(r"^if __name__ == .__main__.:", base.with_suffix(".py").read_text(), re.M):
+        return f"python -m {module}: {module.replace('.', '/')}.py has no __main__ block: it does nothing"
+    if module == "backend.cli" and (len(args) != 1 or args[0] not in runtime.cli_commands):
+        return (
+            f"python -m backend.cli {' '.join(args)}: not one of its commands {sorted(runtime.cli_commands)}"
+        )
+    return None
+
+
+def check_unit(unit: Unit, runtime: Runtime, compose: bool, report: Report, repo_root: Path) -> None:
+    problem = module_problem(repo_root, unit.command, runtime)
+    if problem:
+        report.bad(unit.where, problem)
+    needs: dict[str, str] = {}
+    component = secrets_component(unit.role)
+    if component is not None:
+        needs["CLUSTER_MODE"] = "true in a cluster: no secret is then generated on a replica"
+        for var in runtime.secrets.get(component, ()):
+            needs[var] = f"in CLUSTER_SECRETS of {CLUSTER_SECRETS_SOURCES[component]}"
+    if unit.role == "rasa":
+        for var in runtime.endpoints:
+            needs.setdefault(var, f"${{{var}}} in {RASA_ENDPOINTS}")
+    settings = SETTINGS.get(unit.role)
+    if settings is None and component is not None:
+        report.bad(unit.where, f"{unit.role}: the validator does not know what this command needs (SETTINGS)")
+    for var in settings or {}:
+        needs.setdefault(var, "SETTINGS in deploy/validate.py: the runtime's default is a single machine's")
+    for var, why in needs.items():
+        if var not in unit.env:
+            report.bad(unit.where, f"{unit.role} needs {var} ({why})")
+    if component is not None and "CLUSTER_MODE" in unit.env and unit.env["CLUSTER_MODE"] != "true":
+        report.bad(unit.where, f'CLUSTER_MODE must be "true", is {unit.env["CLUSTER_MODE"]!r}')
+    for var, expected in (settings or {}).items():
+        if expected is not None and var in unit.env and unit.env[var] != expected:
+            report.bad(unit.where, f"{var} must be {expected!r} in a container, is {unit.env[var]!r}")
+    for var in runtime.secrets.get(component or "", ()):
+        value = unit.env.get(var)
+        if value is None:
+            continue
+        if compose and "${" not in value:
+            report.bad(unit.where, f"{var} is a secret: it must come from deploy/.env (${{…}}), not the file")
+        elif not compose and "<secret " not in value:
+            report.bad(unit.where, f"{var} is a secret: it must come from {SECRET} (secretKeyRef)")
+        if var in unit.may_be_empty:
+            report.bad(
+                unit.where, f"{var} may be empty: use ${{{var}:?…}} so Compose refuses to start without it"
+            )
+    for var in sorted(set(unit.env) - unit.internal - unit.imported - set(THIRD_PARTY_READERS)):
+        if not runtime_reads(runtime, var):
+            report.bad(unit.where, f"sets {var}, which nothing in the runtime reads")
+    recordings = unit.env.get("RECORDINGS_DIR")
+    if recordings and recordings.startswith("/") and recordings not in unit.mounts:
+        report.bad(unit.where, f"RECORDINGS_DIR {recordings} is not a mounted volume (the root is read-only)")
+
+
+def check_shared(units: list[Unit], where: str, report: Report) -> None:
+    for var in SHARED:
+        values: dict[str, list[str]] = {}
+        for unit in units:
+            if var in unit.env:
+                values.setdefault(unit.env[var], []).append(unit.role)
+        if len(values) > 1:
+            shown = "; ".join(
+                f"{', '.join(sorted(set(roles)))} get {value!r}" for value, roles in values.items()
+            )
+            report.bad(where, f"{var} must be the same wherever it is set: {shown}")
+    backends = [unit for unit in units if unit.role == "backend" and "BACKEND_TOKENS" in unit.env]
+    for backend in backends[:1]:
+        entries = dict(
+            entry.split(":", 1) for entry in backend.env["BACKEND_TOKENS"].split(",") if ":" in entry
+        )
+        for unit in units:
+            token = unit.env.get("BACKEND_TOKEN")
+            if unit.role in BACKEND_CALLERS and token is not None and entries.get(unit.role) != token:
+                report.bad(
+                    unit.where,
+                    f"BACKEND_TOKEN {token!r} is not the backend's BACKEND_TOKENS entry "
+                    f"{unit.role}:{entries.get(unit.role)!r}",
+                )
+
+
+def check_runtime_environment(deploy_dir: Path, repo_root: Path, report: Report) -> None:
+    runtime = read_runtime(repo_root.resolve())
+    for problem in runtime.problems:
+        report.bad("runtime", problem)
+    for label, units, compose in (
+        ("kubernetes", k8s_units(deploy_dir / "k8s"), False),
+        ("compose.yml", compose_units(deploy_dir), True),
+    ):
+        for unit in units:
+            check_unit(unit, runtime, compose, report, repo_root)
+        check_shared(units, label, report)
+        roles = sorted({unit.role for unit in units})
+        for component in CLUSTER_SECRETS_SOURCES:
+            if component not in roles:
+                report.bad(label, f"nothing runs {component}")
+        report.ok(f"runtime environment, {label}: {len(units)} units ({', '.join(roles)})")
+    counts = ", ".join(f"{c} {len(s)}" for c, s in runtime.secrets.items())
+    report.ok(
+        f"runtime environment: CLUSTER_SECRETS read from the source ({counts}) and Rasa's "
+        f"{len(runtime.endpoints)} ${{VAR}}s of {RASA_ENDPOINTS}, each given (from the Secret / .env) to "
+        'every container of its service and to the backend.cli Job and CronJobs, with CLUSTER_MODE "true"; '
+        "listen addresses and ports; shared tokens the same at both ends; python -m modules that run; no "
+        "variable the runtime does not read"
+    )
+
+
 # ------------------------------------------------------------------------------------------------ main
 
 
@@ -863,6 +1338,7 @@ def run(deploy_dir: Path, repo_root: Path, version: str, schemas: bool = True) -
     report = Report()
     check_kubernetes(deploy_dir / "k8s", version, report, schemas=schemas)
     check_compose(deploy_dir, report)
+    check_runtime_environment(deploy_dir, repo_root, report)
     check_docker(repo_root, deploy_dir, report)
     check_scripts(deploy_dir, report)
     return report

@@ -2,7 +2,8 @@
 # The Rasa image's entrypoint: `python -m bot.server "$@"` with the model baked into /app/models, or, when
 # MODEL_URL is set, with the model fetched from there (checked against MODEL_SHA256) into MODEL_DOWNLOAD_DIR.
 # The arguments are the Rasa CLI's (`run --enable-api ...`), as in Rasa's Helm chart; secrets come from the
-# environment only (bot.server reads RASA_JWT_SECRET), never from argv.
+# environment only (bot.server reads RASA_TOKEN and hands it to Rasa as --auth-token inside the process),
+# never from argv.
 set -eu
 if [ -n "${MODEL_URL:-}" ]; then
   model=$(python /app/deploy/docker/fetch_model.py)

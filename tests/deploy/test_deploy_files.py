@@ -84,7 +84,7 @@ BREAKAGES = [
     (
         "k8s/rasa.yaml",
         "            - bot/credentials.yml\n",
-        "            - bot/credentials.yml\n            - --jwt-secret\n            - $(RASA_JWT_SECRET)\n",
+        "            - bot/credentials.yml\n            - --auth-token\n            - $(RASA_TOKEN)\n",
         "a secret on argv",
     ),
     (
@@ -107,8 +107,8 @@ BREAKAGES = [
     ),
     (
         "k8s/secret.template.yaml",
-        '  RASA_JWT_SECRET: ""\n',
-        '  RASA_JWT_SECRET: "s3cr3t"\n',
+        '  RASA_TOKEN: ""\n',
+        '  RASA_TOKEN: "s3cr3t"\n',
         "the template must hold no value",
     ),
     (
@@ -206,6 +206,144 @@ BREAKAGES = [
         "  exit 1\n",
         "sh -n",
     ),
+    # The runtime's environment (read from bot/server.py, gateway/settings.py, actions/server.py,
+    # backend/config.py, bot/endpoints.cluster.yml and backend/cli.py).
+    (
+        "k8s/rasa.yaml",
+        "            - name: RASA_TOKEN\n"
+        "              valueFrom: {secretKeyRef: {name: account-opening-secrets, key: RASA_TOKEN}}\n",
+        "",
+        "rasa needs RASA_TOKEN (in CLUSTER_SECRETS of bot/server.py)",
+    ),
+    (
+        "k8s/rasa.yaml",
+        "            - name: REDIS_LOCK_DB\n",
+        "            - name: REDIS_DB\n",
+        "rasa needs REDIS_LOCK_DB (${REDIS_LOCK_DB} in bot/endpoints.cluster.yml)",
+    ),
+    (
+        "k8s/rasa.yaml",
+        "            - name: GATEWAY_CHANNEL_TOKEN\n              valueFrom: {secretKeyRef: "
+        "{name: account-opening-secrets, key: GATEWAY_CHANNEL_TOKEN}}\n",
+        '            - {name: GATEWAY_CHANNEL_TOKEN, value: "0123456789abcdef"}\n',
+        "GATEWAY_CHANNEL_TOKEN is a secret: it must come from account-opening-secrets",
+    ),
+    (
+        "k8s/configmap.yaml",
+        '  CLUSTER_MODE: "true"\n',
+        '  CLUSTER_MODE: "false"\n',
+        'CLUSTER_MODE must be "true"',
+    ),
+    (
+        "k8s/gateway.yaml",
+        '            - {name: GATEWAY_HOST, value: "0.0.0.0"}\n',
+        '            - {name: GATEWAY_HOST, value: "127.0.0.1"}\n',
+        "GATEWAY_HOST must be '0.0.0.0' in a container",
+    ),
+    (
+        "k8s/gateway.yaml",
+        "key: RASA_TOKEN}}",
+        "key: GATEWAY_CHANNEL_TOKEN}}",
+        "RASA_TOKEN must be the same wherever it is set",
+    ),
+    (
+        "k8s/gateway.yaml",
+        "            - name: TTS_ONLINE\n",
+        "            - name: TTS_REMOTE\n",
+        "sets TTS_REMOTE, which nothing in the runtime reads",
+    ),
+    (
+        "k8s/actions.yaml",
+        "key: ACTIONS_BACKEND_TOKEN}}",
+        "key: GATEWAY_BACKEND_TOKEN}}",
+        "is not the backend's BACKEND_TOKENS entry actions:",
+    ),
+    (
+        "k8s/secret.template.yaml",
+        '  RASA_TOKEN: ""\n',
+        "",
+        "key 'RASA_TOKEN' is not in account-opening-secrets",
+    ),
+    (
+        "k8s/migrate-job.yaml",
+        "            - name: ADMIN_TOKENS\n"
+        "              valueFrom: {secretKeyRef: {name: account-opening-secrets, key: ADMIN_TOKENS}}\n",
+        "",
+        "backend.cli migrate needs ADMIN_TOKENS (in CLUSTER_SECRETS of backend/config.py)",
+    ),
+    (
+        "k8s/cronjobs.yaml",
+        'command: ["python", "-m", "backend.cli", "purge"]',
+        'command: ["python", "-m", "backend.retention", "purge"]',
+        "backend/retention.py has no __main__ block: it does nothing",
+    ),
+    (
+        "k8s/cronjobs.yaml",
+        'command: ["python", "-m", "backend.cli", "verify-audit"]',
+        'command: ["python", "-m", "backend.cli", "verify"]',
+        "python -m backend.cli verify: not one of its commands",
+    ),
+    (
+        "k8s/cronjobs.yaml",
+        "mountPath: /var/lib/account-opening/recordings, readOnly: true}",
+        "mountPath: /mnt/recordings, readOnly: true}",
+        "RECORDINGS_DIR /var/lib/account-opening/recordings is not a mounted volume",
+    ),
+    (
+        "k8s/backend.yaml",
+        "          env:\n            - name: CLUSTER_MODE\n"
+        "              valueFrom: {configMapKeyRef: {name: account-opening-config, key: CLUSTER_MODE}}\n",
+        "          envFrom:\n            - configMapRef: {name: account-opening-config}\n          env:\n",
+        None,  # the whole ConfigMap through envFrom gives CLUSTER_MODE as well
+    ),
+    (
+        "k8s/backend.yaml",
+        "          env:\n            - name: CLUSTER_MODE\n"
+        "              valueFrom: {configMapKeyRef: {name: account-opening-config, key: CLUSTER_MODE}}\n",
+        "          envFrom:\n            - configMapRef: {name: other-config}\n          env:\n",
+        "backend needs CLUSTER_MODE",
+    ),
+    (
+        "compose.yml",
+        '      CLUSTER_MODE: "true"\n      GATEWAY_HOST: "0.0.0.0"\n',
+        '      GATEWAY_HOST: "0.0.0.0"\n',
+        "gateway needs CLUSTER_MODE",
+    ),
+    (
+        "compose.yml",
+        '      REDIS_LOCK_DB: "1"\n',
+        '      REDIS_DB: "1"\n',
+        "sets REDIS_DB, which nothing in the runtime reads",
+    ),
+    (
+        "compose.yml",
+        "      BACKEND_TOKENS: *backend_tokens\n"
+        "      ADMIN_TOKENS: ${ADMIN_TOKENS:?set ADMIN_TOKENS in deploy/.env}\n",
+        "      BACKEND_TOKENS: *backend_tokens\n",
+        "compose.yml backend: backend needs ADMIN_TOKENS",
+    ),
+    (
+        "compose.yml",
+        "      BACKEND_DATA_KEY: ${BACKEND_DATA_KEY:?set BACKEND_DATA_KEY in deploy/.env}\n"
+        "      RASA_TOKEN: ${RASA_TOKEN:?set RASA_TOKEN in deploy/.env}\n",
+        "      BACKEND_DATA_KEY: ${BACKEND_DATA_KEY:?set BACKEND_DATA_KEY in deploy/.env}\n"
+        "      RASA_TOKEN: ${RASA_TOKEN:-}\n",
+        "RASA_TOKEN may be empty",
+    ),
+    (
+        "compose.yml",
+        "      BACKEND_TOKEN: ${ACTIONS_BACKEND_TOKEN:?set ACTIONS_BACKEND_TOKEN in deploy/.env}\n"
+        "      ACTIONS_TOKEN: ${ACTIONS_TOKEN:?set ACTIONS_TOKEN in deploy/.env}\n",
+        "      BACKEND_TOKEN: ${ACTIONS_BACKEND_TOKEN:?set ACTIONS_BACKEND_TOKEN in deploy/.env}\n"
+        "      ACTIONS_TOKEN: 0123456789abcdef\n",
+        "ACTIONS_TOKEN is a secret: it must come from deploy/.env",
+    ),
+    (
+        "compose.yml",
+        "      MMS_URL: ${MMS_URL:-}\n",
+        "      MMS_URL: ${MMS_URL:-}\n      MMS_TOKEN: ${MMS_URL:-}\n",
+        "compose.yml gateway: sets MMS_TOKEN, which nothing in the runtime reads",
+    ),
 ]
 
 
@@ -222,6 +360,119 @@ def test_a_broken_file_is_reported(
         assert found == []
     else:
         assert any(expected in problem for problem in found), found
+
+
+def test_the_runtime_is_read_from_its_source() -> None:
+    runtime = validate.read_runtime(ROOT)
+    assert runtime.problems == ()
+    assert set(runtime.secrets) == {"rasa", "gateway", "actions", "backend"}
+    assert "RASA_TOKEN" in runtime.secrets["rasa"] and "RASA_TOKEN" in runtime.secrets["gateway"]
+    assert {"REDIS_LOCK_DB", "ACTION_ENDPOINT_URL", "TRACKER_DB_PASSWORD"} <= set(runtime.endpoints)
+    assert runtime.cli_commands == {"migrate", "purge", "verify-audit"}
+    assert validate.runtime_reads(runtime, "MMS_TTS_BO_DIR")  # built with an f-string
+    assert validate.runtime_reads(runtime, "BACKEND_DATA_KEY")
+    assert not validate.runtime_reads(runtime, "RASA_JWT_SECRET")
+
+
+def runtime_copy(tmp_path: Path, relative: str, old: str, new: str) -> Path:
+    """The runtime's sources (what validate.py reads) with one text replaced in one file."""
+    root = tmp_path / "repo"
+    for directory in (*validate.RUNTIME_DIRS, validate.RUNTIME_IMAGE_HELPERS):
+        shutil.copytree(
+            ROOT / directory, root / directory, ignore=shutil.ignore_patterns("__pycache__", "node_modules")
+        )
+    target = root / relative
+    text = target.read_text()
+    assert text.count(old) == 1, f"{old!r} occurs {text.count(old)} times in {relative}"
+    target.write_text(text.replace(old, new))
+    return root
+
+
+RUNTIME_CHANGES = [
+    # (file, text, replacement, what the validator must then say of the unchanged deploy/: every line)
+    (
+        "gateway/settings.py",
+        'CLUSTER_SECRETS = ("RASA_TOKEN",',
+        'CLUSTER_SECRETS = ("GATEWAY_NEW_SECRET", "RASA_TOKEN",',
+        (
+            "gateway.yaml Deployment/gateway container gateway: gateway needs GATEWAY_NEW_SECRET "
+            "(in CLUSTER_SECRETS of gateway/settings.py)",
+            "compose.yml gateway: gateway needs GATEWAY_NEW_SECRET",
+        ),
+    ),
+    (
+        "backend/config.py",
+        'CLUSTER_SECRETS = ("BACKEND_DATA_KEY",',
+        'CLUSTER_SECRETS = ("BACKEND_NEW_SECRET", "BACKEND_DATA_KEY",',
+        (
+            "Deployment/backend container backend: backend needs BACKEND_NEW_SECRET",
+            "Job/backend-migrate container migrate: backend.cli migrate needs BACKEND_NEW_SECRET",
+            "CronJob/backend-retention container retention: backend.cli purge needs BACKEND_NEW_SECRET",
+            "CronJob/backend-verify-audit container verify-audit: backend.cli verify-audit needs "
+            "BACKEND_NEW_SECRET",
+            "compose.yml migrate: backend.cli migrate needs BACKEND_NEW_SECRET",
+            "compose.yml backend: backend needs BACKEND_NEW_SECRET",
+        ),
+    ),
+    (
+        "bot/endpoints.cluster.yml",
+        "  db: ${REDIS_LOCK_DB}\n",
+        "  db: ${REDIS_LOCK_DB}\n  socket_timeout: ${REDIS_TIMEOUT}\n",
+        (
+            "rasa-oss: rasa needs REDIS_TIMEOUT (${REDIS_TIMEOUT} in bot/endpoints.cluster.yml)",
+            "compose.yml rasa: rasa needs REDIS_TIMEOUT",
+        ),
+    ),
+    (
+        "backend/cli.py",
+        '"verify-audit": verify_audit}',
+        '"verify": verify_audit}',
+        ("python -m backend.cli verify-audit: not one of its commands ['migrate', 'purge', 'verify']",),
+    ),
+    (
+        "voice/tts/factory.py",
+        '_on(env, "TTS_ONLINE")',
+        '_on(env, "TTS_REMOTE")',
+        (
+            "gateway.yaml Deployment/gateway container gateway: sets TTS_ONLINE, which nothing in the "
+            "runtime reads",
+            "compose.yml gateway: sets TTS_ONLINE, which nothing in the runtime reads",
+        ),
+    ),
+    (
+        "actions/server.py",
+        'CLUSTER_SECRETS = ("ACTIONS_TOKEN", "BACKEND_TOKEN")',
+        'SECRETS = ("ACTIONS_TOKEN", "BACKEND_TOKEN")',
+        ("runtime: actions/server.py: no module-level CLUSTER_SECRETS tuple",),
+    ),
+    (
+        "gateway/settings.py",
+        "# What a cluster must hand every gateway replica (service/environment.py).\n",
+        "",
+        (),  # harmless: nothing to report
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("relative", "old", "new", "expected"),
+    RUNTIME_CHANGES,
+    ids=[
+        f"{relative}: {expected[0] if expected else 'harmless'}"
+        for relative, _, _, expected in RUNTIME_CHANGES
+    ],
+)
+def test_a_runtime_change_is_reported_against_the_deployment(
+    tmp_path: Path, relative: str, old: str, new: str, expected: tuple[str, ...]
+) -> None:
+    """The runtime changes, deploy/ does not: the check must name each place that no longer fits."""
+    root = runtime_copy(tmp_path, relative, old, new)
+    report = validate.Report()
+    validate.check_runtime_environment(DEPLOY, root, report)
+    if not expected:
+        assert report.problems == []
+    for line in expected:
+        assert any(line in problem for problem in report.problems), (line, report.problems)
 
 
 def deploy_python() -> Path:
