@@ -48,16 +48,17 @@ def _compile_action_response_schema() -> None:
 
 
 def secret_arguments(argv: list[str], env: dict[str, str]) -> list[str]:
-    """The HTTP API's token comes from RASA_TOKEN in the environment, never the command line (which `ps`
+    """The HTTP API admits holders of a JWT signed with RASA_JWT_SECRET (the gateway signs short-lived
+    ones: gateway/engine.py). The secret comes from the environment, never the command line (which `ps`
     shows to everyone on the machine); it is handed to Rasa's own parser inside this process."""
-    token = env.get("RASA_TOKEN", "")
-    if argv[:1] == ["run"] and token and "--auth-token" not in argv:
-        return [*argv, "--auth-token", token]
+    secret = env.get("RASA_JWT_SECRET", "")
+    if argv[:1] == ["run"] and secret and "--jwt-secret" not in argv:
+        return [*argv, "--jwt-secret", secret, "--jwt-method", "HS256"]
     return argv
 
 
 # What a cluster must hand every Rasa replica (service/environment.py); the channel checks its own token.
-CLUSTER_SECRETS = ("RASA_TOKEN", "GATEWAY_CHANNEL_TOKEN", "ACTIONS_TOKEN", "BACKEND_DATA_KEY")
+CLUSTER_SECRETS = ("RASA_JWT_SECRET", "GATEWAY_CHANNEL_TOKEN", "ACTIONS_TOKEN", "BACKEND_DATA_KEY")
 
 
 def main() -> None:

@@ -950,7 +950,7 @@ SETTINGS: dict[str, dict[str, str | None]] = {
 SHARED = (
     "CLUSTER_MODE",
     "SANDBOX_MODE",
-    "RASA_TOKEN",
+    "RASA_JWT_SECRET",
     "GATEWAY_CHANNEL_TOKEN",
     "ACTIONS_TOKEN",
     "BACKEND_DATA_KEY",

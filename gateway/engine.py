@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import time
 import uuid
 from typing import Any
 
 import httpx
+import jwt
 
 from gateway.settings import GatewaySettings
 from voice.dialogue import Turn
@@ -23,16 +25,38 @@ def wire_message_id(key: bytes, sender_id: str, message_id: str | None) -> str:
     return hmac.new(key, f"{sender_id}\n{message_id}".encode(), hashlib.sha256).hexdigest()[:32]
 
 
+class RasaCredential:
+    """What admits the gateway to Rasa's HTTP API: a JWT signed with RASA_JWT_SECRET (HS256), role admin,
+    valid for LIFETIME_S and renewed well before it ends, sent in the Authorization header. Rasa's other
+    option, a fixed `?token=` in the URL, lands in every log line that names a URL (httpx, nginx, proxies)."""
+
+    LIFETIME_S = 300
+    RENEW_BEFORE_S = 60
+
+    def __init__(self, secret: str, clock=time.time) -> None:
+        self._secret, self._clock = secret, clock
+        self._token, self._expires = "", 0.0
+
+    def headers(self) -> dict[str, str]:
+        if not self._secret:
+            return {}
+        now = self._clock()
+        if now > self._expires - self.RENEW_BEFORE_S:
+            self._expires = now + self.LIFETIME_S
+            user = {"username": "gateway", "role": "admin"}
+            claims = {"user": user, "iat": int(now), "exp": int(self._expires)}
+            self._token = jwt.encode(claims, self._secret, algorithm="HS256")
+        return {"Authorization": f"Bearer {self._token}"}
+
+
 class EngineUnavailable(Exception):
     """Rasa (or a service behind it) did not answer; the caller answers 503."""
 
 
 class Engine:
     def __init__(self, settings: GatewaySettings) -> None:
-        params = {"token": settings.rasa_token} if settings.rasa_token else {}
-        self._http = httpx.AsyncClient(
-            base_url=settings.rasa_url, params=params, timeout=settings.engine_timeout_s
-        )
+        self._http = httpx.AsyncClient(base_url=settings.rasa_url, timeout=settings.engine_timeout_s)
+        self._credential = RasaCredential(settings.rasa_jwt_secret)
         self._channel_auth = {"Authorization": f"Bearer {settings.channel_token}"}
         self._id_key = settings.channel_token.encode()
 
@@ -40,8 +64,10 @@ class Engine:
         await self._http.aclose()
 
     async def _request(self, method: str, path: str, **kwargs: Any) -> Any:
+        # Rasa's API takes the gateway's JWT; its message channel has a credential of its own (passed in).
+        headers = kwargs.pop("headers", None) or self._credential.headers()
         try:
-            response = await self._http.request(method, path, **kwargs)
+            response = await self._http.request(method, path, headers=headers, **kwargs)
             response.raise_for_status()
         except httpx.HTTPError as exc:
             raise EngineUnavailable(str(exc)) from exc

@@ -8,13 +8,14 @@ from dataclasses import dataclass, field
 from service.environment import require_secrets, sandbox_mode
 
 # What a cluster must hand every gateway replica (service/environment.py).
-CLUSTER_SECRETS = ("RASA_TOKEN", "GATEWAY_CHANNEL_TOKEN", "BACKEND_TOKEN", "REDIS_URL")
+CLUSTER_SECRETS = ("RASA_JWT_SECRET", "GATEWAY_CHANNEL_TOKEN", "BACKEND_TOKEN", "REDIS_URL")
 
 
 @dataclass(frozen=True)
 class GatewaySettings:
     rasa_url: str = field(default_factory=lambda: os.environ.get("RASA_URL", "http://127.0.0.1:5005"))
-    rasa_token: str = field(default_factory=lambda: os.environ.get("RASA_TOKEN", ""))
+    # Signs the short-lived JWTs that admit the gateway to Rasa's HTTP API (gateway/engine.py).
+    rasa_jwt_secret: str = field(default_factory=lambda: os.environ.get("RASA_JWT_SECRET", ""))
     # The secret of the gateway's channel into Rasa (bot/channel.py): only the gateway holds it.
     channel_token: str = field(default_factory=lambda: os.environ.get("GATEWAY_CHANNEL_TOKEN", ""))
     actions_url: str = field(default_factory=lambda: os.environ.get("ACTIONS_URL", "http://127.0.0.1:5055"))

@@ -47,6 +47,10 @@ def uvicorn_log_config(level: str = "INFO", logger: str = "backend") -> dict[str
     for handler in config["handlers"].values():
         handler["filters"] = ["redact"]
     config["loggers"][logger] = {"handlers": ["default"], "level": level.upper(), "propagate": False}
+    # An HTTP client's line per request names the URL it called: noise on every turn, and a URL is where
+    # a careless credential or number would sit. Its warnings and errors still show.
+    for client in ("httpx", "httpcore"):
+        config["loggers"][client] = {"level": "WARNING"}
     return config
 
 

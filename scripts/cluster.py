@@ -100,13 +100,13 @@ class Cluster:
             "TF_ENABLE_ONEDNN_OPTS": "0",
             "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
             "SANDBOX_MODE": "true",
-            # every secret below comes from here; a replica missing one refuses to start (service/environment.py)
+            # every secret comes from here; a replica missing one refuses to start (service/environment.py)
             "CLUSTER_MODE": "true",
             "BACKEND_DATA_KEY": self.secret(
                 "data_key", lambda: base64.urlsafe_b64encode(os.urandom(32)).decode()
             ),
             "GATEWAY_CHANNEL_TOKEN": self.secret("gateway_channel_token"),
-            "RASA_TOKEN": self.secret("rasa_token"),
+            "RASA_JWT_SECRET": self.secret("rasa_jwt_secret"),
             "ACTIONS_TOKEN": self.secret("actions_token"),
             **self.extra_env,
         }

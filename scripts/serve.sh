@@ -16,7 +16,7 @@ secret() {  # name
   fi
   export "${1?}"
 }
-secret RASA_TOKEN
+secret RASA_JWT_SECRET
 secret GATEWAY_CHANNEL_TOKEN
 secret ACTIONS_TOKEN
 # The backend knows its two callers by their tokens; each caller gets only its own (BACKEND_TOKEN).
@@ -28,7 +28,7 @@ export -n BACKEND_TOKEN_ACTIONS BACKEND_TOKEN_GATEWAY  # each caller is handed o
 : "${TRACKER_DIALECT:=sqlite}" "${TRACKER_DB:=$VAR_DIR/tracker.db}"
 # Voice answers at the consent and agreement steps: the gateway writes them, the backend checks and erases them.
 : "${RECORDINGS_DIR:=$VAR_DIR/recordings}"
-export PORT RASA_PORT ACTIONS_PORT BACKEND_PORT RASA_TOKEN BACKEND_DATABASE_URL TRACKER_DIALECT TRACKER_DB
+export PORT RASA_PORT ACTIONS_PORT BACKEND_PORT RASA_JWT_SECRET BACKEND_DATABASE_URL TRACKER_DIALECT TRACKER_DB
 export RECORDINGS_DIR
 export BACKEND_URL="http://127.0.0.1:$BACKEND_PORT"
 export ACTION_ENDPOINT_URL="http://127.0.0.1:$ACTIONS_PORT/webhook"
@@ -59,7 +59,8 @@ start() {  # name, command...
 
 start backend "$BIN/python" -m backend
 start actions env BACKEND_TOKEN="$BACKEND_TOKEN_ACTIONS" "$BIN/python" -m actions.server
-# The API token reaches Rasa through the environment (RASA_TOKEN), never its command line (bot/server.py).
+# The API's JWT secret reaches Rasa through the environment (RASA_JWT_SECRET), never its command line
+# (bot/server.py).
 start rasa "$BIN/python" -m bot.server run --model "$MODEL" --enable-api \
   --interface 127.0.0.1 --port "$RASA_PORT" --endpoints bot/endpoints.yml --credentials bot/credentials.yml
 # The MMS worker (Tibetan/Uyghur speech, its own Python 3.11 venv) only when an operator configured its models.

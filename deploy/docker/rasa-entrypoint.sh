@@ -2,7 +2,7 @@
 # The Rasa image's entrypoint: `python -m bot.server "$@"` with the model baked into /app/models, or, when
 # MODEL_URL is set, with the model fetched from there (checked against MODEL_SHA256) into MODEL_DOWNLOAD_DIR.
 # The arguments are the Rasa CLI's (`run --enable-api ...`), as in Rasa's Helm chart; secrets come from the
-# environment only (bot.server reads RASA_TOKEN and hands it to Rasa as --auth-token inside the process),
+# environment only (bot.server reads RASA_JWT_SECRET and hands it to Rasa as --jwt-secret inside the process),
 # never from argv.
 set -eu
 if [ -n "${MODEL_URL:-}" ]; then

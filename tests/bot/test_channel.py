@@ -55,6 +55,7 @@ def test_the_api_token_never_reaches_the_command_line() -> None:
     from bot.server import secret_arguments
 
     argv = ["run", "--model", "m.tar.gz", "--enable-api"]
-    assert secret_arguments(argv, {"RASA_TOKEN": "t" * 32}) == [*argv, "--auth-token", "t" * 32]
+    secret = {"RASA_JWT_SECRET": "t" * 32}
+    assert secret_arguments(argv, secret) == [*argv, "--jwt-secret", "t" * 32, "--jwt-method", "HS256"]
     assert secret_arguments(argv, {}) == argv
-    assert secret_arguments(["train"], {"RASA_TOKEN": "t"}) == ["train"]
+    assert secret_arguments(["train"], secret) == ["train"]

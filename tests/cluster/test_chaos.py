@@ -136,6 +136,15 @@ def test_no_raw_personal_data_in_any_store(cluster: Cluster, report: Report) -> 
     assert not found, "\n".join(found[:20])
 
 
+def test_no_secret_in_any_log(cluster: Cluster, report: Report) -> None:
+    """The services' tokens and keys never reach a log line: not in a URL (the gateway's JWT for Rasa goes in
+    a header), not in a command line, not in an error."""
+    secrets = {path.name: path.read_text().strip() for path in (cluster.directory / "secrets").iterdir()}
+    logs = {path.name: path.read_bytes().decode("utf-8", "replace") for path in cluster.log.glob("*.log")}
+    found = [f"{name} in {log}" for name, value in secrets.items() for log in logs if value in logs[log]]
+    assert len(secrets) >= 8 and not found, found
+
+
 def test_every_replica_is_back(cluster: Cluster, report: Report) -> None:
     status = cluster.supervisorctl("status")
     lines = [line for line in status.splitlines() if line.strip()]

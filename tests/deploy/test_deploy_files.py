@@ -84,7 +84,7 @@ BREAKAGES = [
     (
         "k8s/rasa.yaml",
         "            - bot/credentials.yml\n",
-        "            - bot/credentials.yml\n            - --auth-token\n            - $(RASA_TOKEN)\n",
+        "            - bot/credentials.yml\n            - --auth-token\n            - $(RASA_JWT_SECRET)\n",
         "a secret on argv",
     ),
     (
@@ -107,8 +107,8 @@ BREAKAGES = [
     ),
     (
         "k8s/secret.template.yaml",
-        '  RASA_TOKEN: ""\n',
-        '  RASA_TOKEN: "s3cr3t"\n',
+        '  RASA_JWT_SECRET: ""\n',
+        '  RASA_JWT_SECRET: "s3cr3t"\n',
         "the template must hold no value",
     ),
     (
@@ -210,10 +210,10 @@ BREAKAGES = [
     # backend/config.py, bot/endpoints.cluster.yml and backend/cli.py).
     (
         "k8s/rasa.yaml",
-        "            - name: RASA_TOKEN\n"
-        "              valueFrom: {secretKeyRef: {name: account-opening-secrets, key: RASA_TOKEN}}\n",
+        "            - name: RASA_JWT_SECRET\n"
+        "              valueFrom: {secretKeyRef: {name: account-opening-secrets, key: RASA_JWT_SECRET}}\n",
         "",
-        "rasa needs RASA_TOKEN (in CLUSTER_SECRETS of bot/server.py)",
+        "rasa needs RASA_JWT_SECRET (in CLUSTER_SECRETS of bot/server.py)",
     ),
     (
         "k8s/rasa.yaml",
@@ -242,9 +242,9 @@ BREAKAGES = [
     ),
     (
         "k8s/gateway.yaml",
-        "key: RASA_TOKEN}}",
+        "key: RASA_JWT_SECRET}}",
         "key: GATEWAY_CHANNEL_TOKEN}}",
-        "RASA_TOKEN must be the same wherever it is set",
+        "RASA_JWT_SECRET must be the same wherever it is set",
     ),
     (
         "k8s/gateway.yaml",
@@ -260,9 +260,9 @@ BREAKAGES = [
     ),
     (
         "k8s/secret.template.yaml",
-        '  RASA_TOKEN: ""\n',
+        '  RASA_JWT_SECRET: ""\n',
         "",
-        "key 'RASA_TOKEN' is not in account-opening-secrets",
+        "key 'RASA_JWT_SECRET' is not in account-opening-secrets",
     ),
     (
         "k8s/migrate-job.yaml",
@@ -325,10 +325,10 @@ BREAKAGES = [
     (
         "compose.yml",
         "      BACKEND_DATA_KEY: ${BACKEND_DATA_KEY:?set BACKEND_DATA_KEY in deploy/.env}\n"
-        "      RASA_TOKEN: ${RASA_TOKEN:?set RASA_TOKEN in deploy/.env}\n",
+        "      RASA_JWT_SECRET: ${RASA_JWT_SECRET:?set RASA_JWT_SECRET in deploy/.env}\n",
         "      BACKEND_DATA_KEY: ${BACKEND_DATA_KEY:?set BACKEND_DATA_KEY in deploy/.env}\n"
-        "      RASA_TOKEN: ${RASA_TOKEN:-}\n",
-        "RASA_TOKEN may be empty",
+        "      RASA_JWT_SECRET: ${RASA_JWT_SECRET:-}\n",
+        "RASA_JWT_SECRET may be empty",
     ),
     (
         "compose.yml",
@@ -366,12 +366,12 @@ def test_the_runtime_is_read_from_its_source() -> None:
     runtime = validate.read_runtime(ROOT)
     assert runtime.problems == ()
     assert set(runtime.secrets) == {"rasa", "gateway", "actions", "backend"}
-    assert "RASA_TOKEN" in runtime.secrets["rasa"] and "RASA_TOKEN" in runtime.secrets["gateway"]
+    assert "RASA_JWT_SECRET" in runtime.secrets["rasa"] and "RASA_JWT_SECRET" in runtime.secrets["gateway"]
     assert {"REDIS_LOCK_DB", "ACTION_ENDPOINT_URL", "TRACKER_DB_PASSWORD"} <= set(runtime.endpoints)
     assert runtime.cli_commands == {"migrate", "purge", "verify-audit"}
     assert validate.runtime_reads(runtime, "MMS_TTS_BO_DIR")  # built with an f-string
     assert validate.runtime_reads(runtime, "BACKEND_DATA_KEY")
-    assert not validate.runtime_reads(runtime, "RASA_JWT_SECRET")
+    assert not validate.runtime_reads(runtime, "RASA_TOKEN")  # the old name: nothing reads it
 
 
 def runtime_copy(tmp_path: Path, relative: str, old: str, new: str) -> Path:
@@ -392,8 +392,8 @@ RUNTIME_CHANGES = [
     # (file, text, replacement, what the validator must then say of the unchanged deploy/: every line)
     (
         "gateway/settings.py",
-        'CLUSTER_SECRETS = ("RASA_TOKEN",',
-        'CLUSTER_SECRETS = ("GATEWAY_NEW_SECRET", "RASA_TOKEN",',
+        'CLUSTER_SECRETS = ("RASA_JWT_SECRET",',
+        'CLUSTER_SECRETS = ("GATEWAY_NEW_SECRET", "RASA_JWT_SECRET",',
         (
             "gateway.yaml Deployment/gateway container gateway: gateway needs GATEWAY_NEW_SECRET "
             "(in CLUSTER_SECRETS of gateway/settings.py)",
