@@ -103,3 +103,18 @@ def files_holding(folder: Path, secrets: dict[str, str]) -> list[str]:
         where = path.relative_to(folder)
         found += [f"{label} in {where}" for label, raw in secrets.items() if raw.encode() in content]
     return found
+
+
+def backend_as(services_dir: Path | None, caller: str = "actions") -> httpx.Client | None:
+    """The backend of the services these tests started, called with `caller`'s own service token (from
+    the secrets scripts/serve.sh generated there); None against an outside E2E_BASE_URL."""
+    if services_dir is None:
+        return None
+    from scripts.services import DEFAULT_PORTS
+
+    token = (services_dir / "secrets" / f"BACKEND_TOKEN_{caller.upper()}").read_text().strip()
+    return httpx.Client(
+        base_url=f"http://127.0.0.1:{DEFAULT_PORTS['BACKEND_PORT']}",
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=30,
+    )

@@ -5,27 +5,19 @@ a non-senior does."""
 
 from __future__ import annotations
 
-import os
 import re
+from pathlib import Path
 
 import httpx
 import pytest
 
-from scripts.services import DEFAULT_PORTS
-from tests.e2e.helpers import Conversation, luhn_card, resident_id, unique_phone
+from tests.e2e.helpers import Conversation, backend_as, luhn_card, resident_id, unique_phone
 
 pytestmark = pytest.mark.e2e
 
 QUESTION = re.compile("[?\uff1f]")
 CHINESE_DIGITS = "零幺二三四五六七八九"
 VIDEO_PAYLOAD = '/request_human{"option": "video"}'
-
-
-def backend() -> httpx.Client | None:
-    """The backend of the services these tests started (None against an outside E2E_BASE_URL)."""
-    if os.environ.get("E2E_BASE_URL"):
-        return None
-    return httpx.Client(base_url=f"http://127.0.0.1:{DEFAULT_PORTS['BACKEND_PORT']}", timeout=30)
 
 
 def spaced(digits: str) -> str:
@@ -68,7 +60,9 @@ def open_plainly(client: httpx.Client) -> Recorder:
     return user
 
 
-def test_a_sichuanese_senior_opens_an_account_asking_to_repeat_and_slow_down(client: httpx.Client) -> None:
+def test_a_sichuanese_senior_opens_an_account_asking_to_repeat_and_slow_down(
+    client: httpx.Client, services_dir: Path | None
+) -> None:
     user = Recorder(client, channel="senior", senior=True)
     user.say("喂,我想开个户,要得不")
     assert user.state["step"] == "consent" and user.state["expects"] == "confirm"
@@ -110,7 +104,7 @@ def test_a_sichuanese_senior_opens_an_account_asking_to_repeat_and_slow_down(cli
     # Senior mode never lowers compliance: the same steps, in the same order, as a non-senior.
     plain = open_plainly(client)
     assert user.steps == plain.steps
-    http = backend()
+    http = backend_as(services_dir)
     if http is not None:
         for who in (user, plain):
             record = http.get(f"/applications/{who.state['application_id']}").json()
@@ -147,7 +141,9 @@ def test_asking_to_slow_down_switches_senior_mode_on_and_the_off_phrase_off(clie
     assert user.state["step"] == "sms_code" and f"{phone[:3]}****{phone[-4:]}" in user.text
 
 
-def test_two_failed_attempts_offer_a_person_or_a_video_witness_appointment(client: httpx.Client) -> None:
+def test_two_failed_attempts_offer_a_person_or_a_video_witness_appointment(
+    client: httpx.Client, services_dir: Path | None
+) -> None:
     user = Conversation(client, channel="senior")
     user.say("我想开户")
     user.say("同意")
@@ -160,7 +156,7 @@ def test_two_failed_attempts_offer_a_person_or_a_video_witness_appointment(clien
     assert "预约号" in user.text and user.state["step"] == "phone", user.text
     appointment_id = re.search(r"vap_\w+", user.text)
     assert appointment_id, user.text
-    http = backend()
+    http = backend_as(services_dir)
     if http is not None:
         booked = http.get(f"/appointments/{appointment_id.group(0)}").json()
         assert booked["status"] == "booked" and booked["channel"] == "senior" and booked["sandbox"] is True
